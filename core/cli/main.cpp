@@ -1,0 +1,188 @@
+// The `graft` command.
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/experiment.h"
+#include "core/progress.h"
+#include "core/registries.h"
+#include "core/sweep.h"
+#include "core/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(graft — comparative transfer-learning experiments on libtorch
+
+usage:
+  graft run FILE [key.path=value ...] [--no-progress]
+                                 run every variant x grid point x seed of FILE,
+                                 skip finished runs, resume killed ones, print the table
+  graft validate FILE [key.path=value ...]
+                                 check FILE (and every variant) without running
+  graft list [KIND]              registered components; KIND: methods, models,
+                                 datasets, optimizers, schedules
+  graft describe NAME            options, defaults and help of a component
+                                 (`graft describe experiment`: the file's own keys)
+  graft --version
+
+Overrides use the file's key paths: graft run exp.yaml steps=200 method.gamma=5
+)";
+
+std::string plural_kind(const std::string& kind) { return kind + "s"; }
+
+int command_list(const std::vector<std::string>& args) {
+  std::string wanted = args.empty() ? "" : args[0];
+  bool matched = wanted.empty();
+  std::vector<std::string> kinds;
+  for (auto* registry : graft::all_registries()) {
+    kinds.push_back(plural_kind(registry->kind()));
+    if (!wanted.empty() && wanted != registry->kind() && wanted != plural_kind(registry->kind())) continue;
+    matched = true;
+    std::cout << plural_kind(registry->kind()) << ":\n";
+    std::size_t width = 0;
+    for (const auto& name : registry->names()) width = std::max(width, name.size());
+    for (const auto& name : registry->names()) {
+      std::string origin = registry->origin(name);
+      std::cout << fmt::format("  {:<{}}  {}{}\n", name, width, registry->help(name),
+                               origin == "built-in" ? "" : " [" + origin + "]");
+    }
+  }
+  if (!matched) {
+    std::cerr << fmt::format("graft list: unknown kind '{}'; {}\n", wanted, graft::choices_hint(wanted, kinds));
+    return 2;
+  }
+  return 0;
+}
+
+void print_docs(const std::vector<graft::OptionDoc>& docs) {
+  if (docs.empty()) {
+    std::cout << "  (no options)\n";
+    return;
+  }
+  std::size_t key_w = 3, type_w = 4, def_w = 7;
+  for (const auto& d : docs) {
+    key_w = std::max(key_w, d.key.size());
+    type_w = std::max(type_w, d.type.size());
+    def_w = std::max(def_w, d.default_value.size());
+  }
+  std::cout << fmt::format("  {:<{}}  {:<{}}  {:<{}}  {}\n", "key", key_w, "type", type_w, "default", def_w, "meaning");
+  for (const auto& d : docs)
+    std::cout << fmt::format("  {:<{}}  {:<{}}  {:<{}}  {}{}\n", d.key, key_w, d.type, type_w, d.default_value, def_w,
+                             d.help, d.constraint.empty() ? "" : " (" + d.constraint + ")");
+}
+
+int command_describe(const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: graft describe NAME   (see `graft list` for names)\n";
+    return 2;
+  }
+  const std::string& name = args[0];
+  if (name == "experiment") {
+    std::cout << "experiment file: the top-level keys\n";
+    print_docs(graft::experiment_option_docs());
+    return 0;
+  }
+  bool found = false;
+  std::vector<std::string> all{"experiment"};
+  for (auto* registry : graft::all_registries()) {
+    for (const auto& n : registry->names()) all.push_back(n);
+    if (!registry->contains(name)) continue;
+    found = true;
+    std::cout << fmt::format("{} '{}': {}\n", registry->kind(), name, registry->help(name));
+    std::cout << fmt::format("use as:  {}: {{name: {}, <options>}}\n", registry->kind() == "dataset"
+                                                                            ? "data.<domain>"
+                                                                            : registry->kind(), name);
+    print_docs(registry->docs(name));
+  }
+  if (!found) {
+    std::cerr << fmt::format("graft describe: nothing is registered as '{}'; {}\n", name,
+                             graft::choices_hint(name, all));
+    return 2;
+  }
+  return 0;
+}
+
+struct FileArgs {
+  std::string file;
+  std::vector<std::string> overrides;
+  bool progress = true;
+};
+
+FileArgs parse_file_args(const std::string& command, const std::vector<std::string>& args) {
+  FileArgs out;
+  for (const auto& arg : args) {
+    if (arg == "--no-progress")
+      out.progress = false;
+    else if (arg.rfind("--", 0) == 0)
+      throw graft::Error(fmt::format("graft {}: unknown flag '{}'; {}", command, arg,
+                                     graft::choices_hint(arg, {"--no-progress"})));
+    else if (out.file.empty())
+      out.file = arg;
+    else if (arg.find('=') != std::string::npos)
+      out.overrides.push_back(arg);
+    else
+      throw graft::Error(fmt::format("graft {}: '{}' is neither a flag nor a key.path=value override", command, arg));
+  }
+  if (out.file.empty()) throw graft::Error(fmt::format("usage: graft {} FILE [key.path=value ...]", command));
+  return out;
+}
+
+int command_validate(const std::vector<std::string>& args) {
+  const FileArgs a = parse_file_args("validate", args);
+  const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  std::cout << fmt::format("{}: ok — experiment '{}', {} variant(s), {} run(s), results in {}\n", a.file,
+                           experiment.name, experiment.variants.size(), experiment.runs.size(),
+                           experiment.output_dir);
+  return 0;
+}
+
+int command_run(const std::vector<std::string>& args) {
+  const FileArgs a = parse_file_args("run", args);
+  const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  std::cerr << fmt::format("experiment '{}': {} run(s) -> {}\n", experiment.name, experiment.runs.size(),
+                           experiment.output_dir);
+  const graft::SweepResult result = graft::run_experiment(experiment, graft::SweepOptions{a.progress});
+  std::cout << '\n' << graft::format_text_table(result.summary);
+  std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed. Tables: {}/summary.md, "
+                           "{}/summary.csv; per-run HDF5: {}/runs/*/run.h5\n",
+                           result.trained, result.reused, result.failed, experiment.output_dir,
+                           experiment.output_dir, experiment.output_dir);
+  return result.failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "--version") {
+      std::cout << "graft " << GRAFT_VERSION << '\n';
+      return 0;
+    }
+    if (command == "list") return command_list(args);
+    if (command == "describe") return command_describe(args);
+    if (command == "validate") return command_validate(args);
+    if (command == "run") return command_run(args);
+    std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
+                             graft::choices_hint(command, {"run", "validate", "list", "describe"}), kUsage);
+    return 2;
+  } catch (const graft::ConfigError& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,379 @@
+#include "core/config.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace graft {
+
+std::string SourceMark::str() const {
+  if (line <= 0) return file.empty() ? "<unknown>" : file;
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+ConfigNode ConfigNode::scalar(std::string text, SourceMark mark) {
+  ConfigNode node;
+  node.kind_ = Kind::scalar;
+  node.text_ = std::move(text);
+  node.mark_ = std::move(mark);
+  return node;
+}
+
+ConfigNode ConfigNode::map(SourceMark mark) {
+  ConfigNode node;
+  node.kind_ = Kind::map;
+  node.mark_ = std::move(mark);
+  return node;
+}
+
+ConfigNode ConfigNode::sequence(SourceMark mark) {
+  ConfigNode node;
+  node.kind_ = Kind::sequence;
+  node.mark_ = std::move(mark);
+  return node;
+}
+
+const ConfigNode* ConfigNode::find(const std::string& key) const {
+  if (kind_ != Kind::map) return nullptr;
+  for (const auto& entry : entries_)
+    if (entry.key == key) return &entry.value;
+  return nullptr;
+}
+
+ConfigNode* ConfigNode::find(const std::string& key) {
+  return const_cast<ConfigNode*>(static_cast<const ConfigNode*>(this)->find(key));
+}
+
+ConfigNode& ConfigNode::set(const std::string& key, ConfigNode value, SourceMark key_mark) {
+  if (kind_ == Kind::null) kind_ = Kind::map;
+  if (kind_ != Kind::map)
+    throw ConfigError(fmt::format("{}: cannot set key '{}' on a value that is not a map", mark_.str(), key));
+  for (auto& entry : entries_) {
+    if (entry.key == key) {
+      entry.value = std::move(value);
+      if (key_mark.line > 0) entry.key_mark = key_mark;
+      return entry.value;
+    }
+  }
+  if (key_mark.line == 0 && key_mark.file.empty()) key_mark = value.mark();
+  entries_.push_back({key, std::move(key_mark), std::move(value)});
+  return entries_.back().value;
+}
+
+bool ConfigNode::erase(const std::string& key) {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (it->key == key) {
+      entries_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void ConfigNode::push_back(ConfigNode value) {
+  if (kind_ == Kind::null) kind_ = Kind::sequence;
+  items_.push_back(std::move(value));
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  for (const auto& entry : entries_) out.push_back(entry.key);
+  return out;
+}
+
+void ConfigNode::merge_from(const ConfigNode& overlay) {
+  if (overlay.is_map() && is_map()) {
+    const ConfigNode* new_name = overlay.find("name");
+    const ConfigNode* old_name = find("name");
+    if (new_name && old_name && new_name->is_scalar() && old_name->is_scalar() &&
+        new_name->text() != old_name->text()) {
+      *this = overlay;
+      return;
+    }
+    for (const auto& entry : overlay.entries_) {
+      ConfigNode* existing = find(entry.key);
+      if (existing)
+        existing->merge_from(entry.value);
+      else
+        entries_.push_back(entry);
+    }
+    return;
+  }
+  *this = overlay;
+}
+
+namespace {
+
+bool needs_quotes(const std::string& text) {
+  if (text.empty()) return true;
+  // Strings that YAML would read as something else, or that carry syntax.
+  static const std::string special = ":#{}[],&*!|>'\"%@`";
+  if (text.find_first_of(special) != std::string::npos) return true;
+  if (text.front() == ' ' || text.back() == ' ' || text.front() == '-' || text.front() == '?') return true;
+  return false;
+}
+
+std::string quote(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void emit(const ConfigNode& node, int indent, std::ostringstream& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  switch (node.kind()) {
+    case ConfigNode::Kind::null:
+      out << " null\n";
+      break;
+    case ConfigNode::Kind::scalar:
+      out << ' ' << (needs_quotes(node.text()) ? quote(node.text()) : node.text()) << '\n';
+      break;
+    case ConfigNode::Kind::sequence: {
+      bool flat = true;
+      for (const auto& item : node.items()) flat = flat && item.is_scalar();
+      if (flat) {
+        out << " [";
+        for (std::size_t i = 0; i < node.items().size(); ++i) {
+          const auto& t = node.items()[i].text();
+          out << (i ? ", " : "") << (needs_quotes(t) ? quote(t) : t);
+        }
+        out << "]\n";
+        break;
+      }
+      out << '\n';
+      for (const auto& item : node.items()) {
+        out << pad << "-";
+        if (item.is_map() && !item.entries().empty()) {
+          // First key on the dash line, the rest aligned under it.
+          std::ostringstream inner;
+          emit(item, indent + 2, inner);
+          std::string text = inner.str();
+          out << ' ' << text.substr(static_cast<std::size_t>(indent + 2));
+        } else {
+          emit(item, indent + 2, out);
+        }
+      }
+      break;
+    }
+    case ConfigNode::Kind::map:
+      if (node.entries().empty()) {
+        out << " {}\n";
+        break;
+      }
+      if (indent >= 0) out << '\n';
+      for (const auto& entry : node.entries()) {
+        out << pad << entry.key << ':';
+        emit(entry.value, indent + 2, out);
+      }
+      break;
+  }
+}
+
+}  // namespace
+
+std::string ConfigNode::to_yaml() const {
+  std::ostringstream out;
+  if (is_map()) {
+    for (const auto& entry : entries_) {
+      out << entry.key << ':';
+      emit(entry.value, 2, out);
+    }
+  } else {
+    emit(*this, 0, out);
+  }
+  return out.str();
+}
+
+std::string ConfigNode::hash() const {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : to_yaml()) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+namespace {
+
+ConfigNode convert(const YAML::Node& node, const std::string& file) {
+  const YAML::Mark m = node.Mark();
+  SourceMark mark{file, m.line + 1, m.column + 1};
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return [&] {
+        ConfigNode n;
+        n.set_mark(mark);
+        return n;
+      }();
+    case YAML::NodeType::Scalar:
+      return ConfigNode::scalar(node.Scalar(), mark);
+    case YAML::NodeType::Sequence: {
+      ConfigNode seq = ConfigNode::sequence(mark);
+      for (const auto& item : node) seq.push_back(convert(item, file));
+      return seq;
+    }
+    case YAML::NodeType::Map: {
+      ConfigNode map = ConfigNode::map(mark);
+      std::set<std::string> seen;
+      for (const auto& kv : node) {
+        const std::string key = kv.first.as<std::string>();
+        const YAML::Mark km = kv.first.Mark();
+        SourceMark key_mark{file, km.line + 1, km.column + 1};
+        if (!seen.insert(key).second)
+          throw ConfigError(fmt::format("{}: key '{}' appears twice in the same map", key_mark.str(), key));
+        ConfigNode value = convert(kv.second, file);
+        if (value.is_null() && value.mark().line == 0) value.set_mark(key_mark);
+        map.set(key, std::move(value), key_mark);
+      }
+      return map;
+    }
+  }
+  return {};
+}
+
+ConfigNode parse_yaml(const std::string& text, const std::string& origin) {
+  try {
+    return convert(YAML::Load(text), origin);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1, e.mark.column + 1,
+                                  e.msg));
+  }
+}
+
+ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open experiment file (does it exist?)", path.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  ConfigNode node = parse_yaml(buffer.str(), path.string());
+  if (!node.is_map())
+    throw ConfigError(fmt::format("{}: an experiment file must be a YAML map of keys", node.mark().str()));
+
+  const ConfigNode* base = node.find("_base_");
+  if (!base) return node;
+
+  std::vector<const ConfigNode*> base_paths;
+  if (base->is_scalar())
+    base_paths.push_back(base);
+  else if (base->is_sequence())
+    for (const auto& item : base->items()) base_paths.push_back(&item);
+  else
+    throw ConfigError(fmt::format("{}: _base_: expected a path or a list of paths", base->mark().str()));
+
+  ConfigNode merged = ConfigNode::map(node.mark());
+  for (const ConfigNode* entry : base_paths) {
+    if (!entry->is_scalar())
+      throw ConfigError(fmt::format("{}: _base_: each entry must be a file path", entry->mark().str()));
+    const fs::path base_path = fs::weakly_canonical(path.parent_path() / entry->text());
+    for (const auto& open : stack)
+      if (open == base_path)
+        throw ConfigError(fmt::format("{}: _base_: '{}' includes itself (cycle)", entry->mark().str(),
+                                      entry->text()));
+    if (!fs::exists(base_path))
+      throw ConfigError(fmt::format("{}: _base_: file '{}' not found (paths are relative to {})",
+                                    entry->mark().str(), base_path.string(), path.parent_path().string()));
+    stack.push_back(base_path);
+    merged.merge_from(load_with_bases(base_path, stack));
+    stack.pop_back();
+  }
+  node.erase("_base_");
+  merged.merge_from(node);
+  return merged;
+}
+
+}  // namespace
+
+ConfigNode load_config_file(const std::string& path) {
+  std::vector<fs::path> stack{fs::weakly_canonical(path)};
+  // Keep the user's spelling of the top file in messages.
+  std::ifstream probe(path);
+  if (!probe) throw ConfigError(fmt::format("{}: cannot open experiment file (does it exist?)", path));
+  return load_with_bases(fs::path(path), stack);
+}
+
+ConfigNode parse_config_text(const std::string& text, const std::string& origin) {
+  return parse_yaml(text, origin);
+}
+
+void set_path(ConfigNode& root, const std::string& dotted_path, ConfigNode value) {
+  ConfigNode* node = &root;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted_path.find('.', start);
+    const std::string key = dotted_path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty())
+      throw ConfigError(fmt::format("{}: empty key in path '{}'", value.mark().str(), dotted_path));
+    if (dot == std::string::npos) {
+      ConfigNode* existing = node->find(key);
+      if (existing && existing->is_map() && value.is_map())
+        existing->merge_from(value);
+      else
+        node->set(key, std::move(value));
+      return;
+    }
+    ConfigNode* next = node->find(key);
+    if (!next) next = &node->set(key, ConfigNode::map(value.mark()));
+    if (next->is_scalar()) {
+      // `optimizer: sgd` refined by `optimizer.lr=0.1`: a scalar where a map
+      // is needed is a component's name.
+      ConfigNode component = ConfigNode::map(next->mark());
+      component.set("name", *next);
+      *next = std::move(component);
+    }
+    if (!next->is_map() && !next->is_null())
+      throw ConfigError(fmt::format("{}: '{}' is not a map, so '{}' cannot be set inside it", value.mark().str(),
+                                    dotted_path.substr(0, dot), dotted_path));
+    node = next;
+    start = dot + 1;
+  }
+}
+
+void apply_override(ConfigNode& root, const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  const std::string origin = fmt::format("command line '{}'", assignment);
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(fmt::format("{}: an override must look like key.path=value", origin));
+  const std::string key = assignment.substr(0, eq);
+  ConfigNode value = parse_yaml(assignment.substr(eq + 1), origin);
+  // Marks inside an override point at the argument, not at a line.
+  std::function<void(ConfigNode&)> relabel = [&](ConfigNode& n) {
+    n.set_mark({origin, 0, 0});
+    for (auto& item : n.items()) relabel(item);
+    for (auto& entry : n.entries()) {
+      entry.key_mark = {origin, 0, 0};
+      relabel(entry.value);
+    }
+  };
+  relabel(value);
+  set_path(root, key, std::move(value));
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("cannot write '{}': check that the folder is writable", temporary));
+    out << content;
+    out.flush();
+    if (!out) throw Error(fmt::format("writing '{}' failed (disk full?)", temporary));
+  }
+  fs::rename(temporary, target);
+}
+
+}  // namespace graft

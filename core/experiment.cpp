@@ -1,0 +1,250 @@
+#include "core/experiment.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/options.h"
+#include "core/registries.h"
+
+namespace graft {
+namespace {
+
+/// The keys an experiment file may have at its top level.
+struct ExperimentSettings {
+  std::string name = "experiment";
+  std::string description;
+  ConfigNode data;
+  ConfigNode model;
+  ConfigNode method;
+  ConfigNode optimizer = ConfigNode::scalar("sgd");
+  ConfigNode schedule = ConfigNode::scalar("constant");
+  std::vector<std::int64_t> seeds{0};
+  std::int64_t steps = 1000;
+  std::int64_t batch_size = 64;
+  std::int64_t eval_every = 0;
+  std::int64_t eval_batch_size = 1024;
+  std::int64_t checkpoint_every = 500;
+  std::int64_t log_every = 10;
+  std::string device = "cpu";
+  std::int64_t threads = 0;
+  std::int64_t blas_threads = 0;
+  std::vector<std::string> report;
+  std::string output = "results";
+  ConfigNode variants;
+  ConfigNode grid;
+
+  static void declare(OptionSet<ExperimentSettings>& o) {
+    using S = ExperimentSettings;
+    o.add("name", &S::name, "experiment name; results go to <output>/<name>");
+    o.add("description", &S::description, "free text, kept in the results");
+    o.add("data", &S::data, "map of domain name (source, target, ...) -> dataset component");
+    o.add("model", &S::model, "backbone component (`graft list models`)");
+    o.add("method", &S::method, "method component (`graft list methods`)");
+    o.add("optimizer", &S::optimizer, "optimizer component");
+    o.add("schedule", &S::schedule, "learning-rate schedule component");
+    o.add("seeds", &S::seeds, "one run per seed; the table shows mean and std over them").min(0);
+    o.add("steps", &S::steps, "training steps per run (closed-form methods: rounds)").min(1);
+    o.add("batch_size", &S::batch_size, "examples per stream per step").min(1);
+    o.add("eval_every", &S::eval_every, "evaluate every N steps (0: only at the end)").min(0);
+    o.add("eval_batch_size", &S::eval_batch_size, "batch size for evaluation").min(1);
+    o.add("checkpoint_every", &S::checkpoint_every, "checkpoint every N steps (0: never)").min(0);
+    o.add("log_every", &S::log_every, "record training scalars every N steps").min(1);
+    o.add("device", &S::device, "auto, cpu, cuda or cuda:N");
+    o.add("threads", &S::threads, "libtorch intra-op threads (0: 1, with OpenBLAS on all cores; see README)").min(0);
+    o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: all cores if threads is 0, else 1)").min(0);
+    o.add("report", &S::report, "metrics shown in the table (default: all final metrics)");
+    o.add("output", &S::output, "folder that receives <name>/ with every run");
+    o.add("variants", &S::variants, "map of row name -> overrides merged over this file");
+    o.add("grid", &S::grid, "map of key.path -> list of values; every combination is run");
+  }
+};
+
+const std::vector<std::string> kExpansionKeys{"variants", "grid"};
+
+std::string sanitize(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return out;
+}
+
+struct GridAxis {
+  std::string path;
+  std::vector<ConfigNode> values;
+};
+
+std::vector<GridAxis> parse_grid(const ConfigNode& grid) {
+  std::vector<GridAxis> axes;
+  if (grid.is_null()) return axes;
+  if (!grid.is_map()) config_fail(grid, "grid", "expected a map of key.path -> list of values");
+  for (const auto& entry : grid.entries()) {
+    if (kExpansionKeys.end() != std::find(kExpansionKeys.begin(), kExpansionKeys.end(), entry.key) ||
+        entry.key == "seeds")
+      config_fail_at(entry.key_mark, "grid." + entry.key, "cannot be swept; list seeds under `seeds:`");
+    GridAxis axis{entry.key, {}};
+    if (entry.value.is_sequence())
+      axis.values = entry.value.items();
+    else
+      config_fail(entry.value, "grid." + entry.key, "expected a list of values to sweep");
+    if (axis.values.empty()) config_fail(entry.value, "grid." + entry.key, "the list of values is empty");
+    axes.push_back(std::move(axis));
+  }
+  return axes;
+}
+
+void validate_device(const ConfigNode& root, const std::string& device) {
+  static const std::regex pattern("auto|cpu|cuda(:[0-9]+)?");
+  if (!std::regex_match(device, pattern)) {
+    const ConfigNode* node = root.find("device");
+    config_fail(node ? *node : root, "device",
+                fmt::format("'{}' is not a device; {}", device, choices_hint(device, {"auto", "cpu", "cuda", "cuda:0"})));
+  }
+}
+
+RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const std::string& variant,
+                      const std::string& run_id, std::int64_t seed) {
+  RunConfig run;
+  run.experiment = s.name;
+  run.variant = variant;
+  run.run_id = run_id;
+  run.seed = seed;
+  validate_device(tree, s.device);
+
+  if (!s.data.is_map() || s.data.entries().empty())
+    config_fail(s.data.is_null() ? tree : s.data, "data",
+                "expected a map of domain -> dataset, e.g. data: {source: {name: two_moons}}; datasets: " +
+                    choices_hint("", dataset_registry().names()));
+  ConfigNode data = ConfigNode::map();
+  for (const auto& entry : s.data.entries()) {
+    ConfigNode resolved = dataset_registry().resolve(entry.value, "data." + entry.key);
+    run.data[entry.key] = resolved;
+    data.set(entry.key, resolved);
+  }
+  if (s.method.is_null())
+    config_fail(tree, "method", "every experiment needs a method; " + choices_hint("", method_registry().names()));
+  run.method = method_registry().resolve(s.method, "method");
+  if (!s.model.is_null()) run.model = model_registry().resolve(s.model, "model");
+  run.optimizer = optimizer_registry().resolve(s.optimizer, "optimizer");
+  run.schedule = schedule_registry().resolve(s.schedule, "schedule");
+  run.steps = s.steps;
+  run.batch_size = s.batch_size;
+  run.eval_every = s.eval_every;
+  run.eval_batch_size = s.eval_batch_size;
+  run.checkpoint_every = s.checkpoint_every;
+  run.log_every = s.log_every;
+  run.device = s.device;
+  run.threads = s.threads;
+  run.blas_threads = s.blas_threads;
+  run.report = s.report;
+
+  ConfigNode& r = run.resolved = ConfigNode::map();
+  r.set("name", ConfigNode::scalar(s.name));
+  r.set("variant", ConfigNode::scalar(variant));
+  r.set("seed", ConfigNode::scalar(std::to_string(seed)));
+  r.set("data", data);
+  if (!run.model.is_null()) r.set("model", run.model);
+  r.set("method", run.method);
+  r.set("optimizer", run.optimizer);
+  r.set("schedule", run.schedule);
+  const ConfigNode dumped = options_of<ExperimentSettings>().dump(s);
+  for (const char* key : {"steps", "batch_size", "eval_every", "eval_batch_size", "checkpoint_every", "log_every"})
+    r.set(key, *dumped.find(key));
+  r.set("device", ConfigNode::scalar(s.device));
+  r.set("threads", ConfigNode::scalar(std::to_string(s.threads)));
+  r.set("blas_threads", ConfigNode::scalar(std::to_string(s.blas_threads)));
+  return run;
+}
+
+}  // namespace
+
+Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
+  ConfigNode root = load_config_file(file);
+  // Components with defaults are made explicit so that overrides and grids
+  // can refine them (`optimizer.lr=0.1` on the default sgd).
+  const ConfigNode defaults = options_of<ExperimentSettings>().dump(ExperimentSettings{});
+  for (const char* key : {"optimizer", "schedule"})
+    if (!root.find(key)) root.set(key, *defaults.find(key));
+  for (const auto& assignment : overrides) apply_override(root, assignment);
+
+  const auto& schema = options_of<ExperimentSettings>();
+  const ExperimentSettings top = schema.parse(root, "", "an experiment file", {"_base_"});
+
+  Experiment experiment;
+  experiment.name = top.name;
+  experiment.file = file;
+  experiment.output_dir = top.output + "/" + top.name;
+  experiment.resolved = root;
+
+  std::vector<std::pair<std::string, ConfigNode>> variants;
+  if (top.variants.is_null()) {
+    variants.emplace_back("", ConfigNode::map());
+  } else {
+    if (!top.variants.is_map() || top.variants.entries().empty())
+      config_fail(top.variants, "variants", "expected a map of row name -> overrides");
+    for (const auto& entry : top.variants.entries()) {
+      if (!entry.value.is_map() && !entry.value.is_null())
+        config_fail(entry.value, "variants." + entry.key, "expected a map of overrides, e.g. {method: {name: dann}}");
+      for (const auto& key : kExpansionKeys)
+        if (entry.value.find(key))
+          config_fail(*entry.value.find(key), "variants." + entry.key + "." + key, "variants cannot nest");
+      variants.emplace_back(entry.key, entry.value);
+    }
+  }
+  const std::vector<GridAxis> axes = parse_grid(top.grid);
+
+  ConfigNode base = root;
+  for (const auto& key : kExpansionKeys) base.erase(key);
+
+  std::size_t combinations = 1;
+  for (const auto& axis : axes) combinations *= axis.values.size();
+
+  for (const auto& [variant_name, overlay] : variants) {
+    for (std::size_t combo = 0; combo < combinations; ++combo) {
+      ConfigNode tree = base;
+      tree.merge_from(overlay);
+      std::string label_suffix;
+      std::size_t rest = combo;
+      for (const auto& axis : axes) {
+        const ConfigNode& value = axis.values[rest % axis.values.size()];
+        rest /= axis.values.size();
+        set_path(tree, axis.path, value);
+        const std::string shown = value.is_scalar() ? value.text() : value.hash().substr(0, 6);
+        label_suffix += fmt::format(" {}={}", axis.path, shown);
+      }
+      const std::string context = variant_name.empty() ? "" : fmt::format(" (in variant '{}')", variant_name);
+      ExperimentSettings settings;
+      try {
+        settings = schema.parse(tree, "", "an experiment file", {"_base_"});
+      } catch (const ConfigError& e) {
+        throw ConfigError(e.what() + context);
+      }
+      std::string variant = variant_name;
+      if (variant.empty()) {
+        const ConfigNode* method = tree.find("method");
+        variant = method ? method_registry().component_name(*method, "method") : "run";
+      }
+      variant += label_suffix;
+      for (std::int64_t seed : settings.seeds) {
+        const std::string run_id = fmt::format("{}__seed{}", sanitize(variant), seed);
+        for (const auto& earlier : experiment.runs)
+          if (earlier.run_id == run_id)
+            config_fail(tree, "seeds", fmt::format("run '{}' appears twice: a seed is repeated or two variants "
+                                                   "share a name{}", run_id, context));
+        try {
+          experiment.runs.push_back(resolve_run(tree, settings, variant, run_id, seed));
+        } catch (const ConfigError& e) {
+          throw ConfigError(e.what() + context);
+        }
+      }
+      experiment.variants.push_back(variant);
+    }
+  }
+  return experiment;
+}
+
+std::vector<OptionDoc> experiment_option_docs() { return options_of<ExperimentSettings>().docs(); }
+
+}  // namespace graft

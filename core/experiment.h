@@ -1,0 +1,67 @@
+#pragma once
+// Experiment files: from YAML (with _base_ and overrides) to a list of fully
+// resolved runs, one per variant x grid point x seed.
+//
+//   name: quickstart
+//   data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
+//   model: {name: mlp, hidden: [15]}
+//   method: {name: dann}
+//   optimizer: {name: sgd, lr: 0.05}
+//   schedule: {name: dann_annealing}
+//   seeds: [0, 1, 2]
+//   variants:                  # rows of the table; each is merged over the file
+//     source_only: {method: {name: source_only}}
+//     dann: {method: {name: dann}}
+//   grid:                      # every combination of these overrides
+//     optimizer.lr: [0.01, 0.05]
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/options.h"
+
+namespace graft {
+
+/// One cell of an experiment: everything a single training run needs.
+struct RunConfig {
+  std::string experiment;  ///< experiment name
+  std::string variant;     ///< row label in the table ("dann", "dann lr=0.01")
+  std::string run_id;      ///< folder name, unique in the experiment
+  std::int64_t seed = 0;
+
+  std::map<std::string, ConfigNode> data;  ///< domain -> resolved dataset component
+  ConfigNode model, method, optimizer, schedule;
+  std::int64_t steps = 0;
+  std::int64_t batch_size = 0;
+  std::int64_t eval_every = 0;
+  std::int64_t eval_batch_size = 0;
+  std::int64_t checkpoint_every = 0;
+  std::int64_t log_every = 0;
+  std::string device;
+  std::int64_t threads = 0;
+  std::int64_t blas_threads = 0;
+  std::vector<std::string> report;  ///< metrics shown in the table (all if empty)
+
+  ConfigNode resolved;  ///< the run's full config, defaults included (saved, hashed)
+};
+
+struct Experiment {
+  std::string name;
+  std::string file;
+  std::string output_dir;              ///< <output>/<name>
+  std::vector<std::string> variants;   ///< table rows, in file order
+  std::vector<RunConfig> runs;
+  ConfigNode resolved;                 ///< the merged file after overrides (before expansion)
+};
+
+/// Loads, merges, expands and validates an experiment. Throws ConfigError
+/// naming file:line:column and the key path on the first problem found.
+Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
+
+/// The options of the experiment level itself, for `graft describe experiment`.
+std::vector<OptionDoc> experiment_option_docs();
+
+}  // namespace graft

@@ -1,0 +1,33 @@
+#pragma once
+// Models: backbones from the model registry, and the small heads strategies
+// put on top of them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace graft {
+
+/// What a model factory gets besides its options.
+struct ModelContext {
+  std::vector<std::int64_t> input_shape;  ///< shape of one example, without the batch
+};
+
+/// A feature extractor: inputs [B, ...] -> features [B, feature_dim()].
+class Backbone : public torch::nn::Module {
+ public:
+  virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
+  virtual std::int64_t feature_dim() const = 0;
+};
+
+/// An MLP head: Linear layers of `hidden` widths with `activation`, then a
+/// Linear to `outputs`. `hidden` empty gives a single Linear layer.
+torch::nn::Sequential make_mlp_head(std::int64_t inputs, const std::vector<std::int64_t>& hidden, std::int64_t outputs,
+                                    const std::string& activation = "relu", double dropout = 0.0);
+
+/// Names accepted by make_mlp_head's `activation`.
+const std::vector<std::string>& activation_names();
+
+}  // namespace graft

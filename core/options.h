@@ -1,0 +1,280 @@
+#pragma once
+// Typed options, declared once per component and parsed from YAML in one place.
+//
+// A component's options are a plain struct whose default member initialisers
+// are the documented defaults, plus a static `declare` that names each field:
+//
+//   struct DannOptions {
+//     double gamma = 10.0;
+//     static void declare(graft::OptionSet<DannOptions>& o) {
+//       o.add("gamma", &DannOptions::gamma, "gamma of the lambda schedule").min(0.0);
+//     }
+//   };
+//
+// From that one declaration graft parses YAML (rejecting unknown keys, wrong
+// types and out-of-range values with file:line:column), writes the resolved
+// options back into the saved config, and prints `graft describe`.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+namespace graft {
+
+/// One row of `graft describe`.
+struct OptionDoc {
+  std::string key;
+  std::string type;
+  std::string default_value;
+  std::string constraint;
+  std::string help;
+};
+
+/// Throws a ConfigError that points at `node` and names the key path.
+[[noreturn]] void config_fail(const ConfigNode& node, const std::string& path, const std::string& message);
+[[noreturn]] void config_fail_at(const SourceMark& mark, const std::string& path, const std::string& message);
+
+// ---- scalar conversions: one place that turns YAML text into C++ values ----
+
+bool parse_bool(const ConfigNode& node, const std::string& path);
+std::int64_t parse_int(const ConfigNode& node, const std::string& path);
+double parse_double(const ConfigNode& node, const std::string& path);
+std::string parse_string(const ConfigNode& node, const std::string& path);
+std::string format_double(double value);
+
+template <class V>
+struct OptionTraits;
+
+template <>
+struct OptionTraits<bool> {
+  static const char* type() { return "bool"; }
+  static bool parse(const ConfigNode& n, const std::string& p) { return parse_bool(n, p); }
+  static ConfigNode dump(bool v) { return ConfigNode::scalar(v ? "true" : "false"); }
+};
+template <>
+struct OptionTraits<std::int64_t> {
+  static const char* type() { return "int"; }
+  static std::int64_t parse(const ConfigNode& n, const std::string& p) { return parse_int(n, p); }
+  static ConfigNode dump(std::int64_t v) { return ConfigNode::scalar(std::to_string(v)); }
+};
+template <>
+struct OptionTraits<double> {
+  static const char* type() { return "float"; }
+  static double parse(const ConfigNode& n, const std::string& p) { return parse_double(n, p); }
+  static ConfigNode dump(double v) { return ConfigNode::scalar(format_double(v)); }
+};
+template <>
+struct OptionTraits<std::string> {
+  static const char* type() { return "string"; }
+  static std::string parse(const ConfigNode& n, const std::string& p) { return parse_string(n, p); }
+  static ConfigNode dump(const std::string& v) { return ConfigNode::scalar(v); }
+};
+/// A raw subtree, for options that are themselves components or free maps.
+template <>
+struct OptionTraits<ConfigNode> {
+  static const char* type() { return "map"; }
+  static ConfigNode parse(const ConfigNode& n, const std::string&) { return n; }
+  static ConfigNode dump(const ConfigNode& v) { return v; }
+};
+template <class E>
+struct OptionTraits<std::vector<E>> {
+  static std::string type() { return fmt::format("list of {}", OptionTraits<E>::type()); }
+  static std::vector<E> parse(const ConfigNode& n, const std::string& p) {
+    std::vector<E> out;
+    if (n.is_scalar()) {  // a single value where a list is expected is a list of one
+      out.push_back(OptionTraits<E>::parse(n, p));
+      return out;
+    }
+    if (!n.is_sequence()) config_fail(n, p, fmt::format("expected a {}", type()));
+    for (std::size_t i = 0; i < n.items().size(); ++i)
+      out.push_back(OptionTraits<E>::parse(n.items()[i], fmt::format("{}[{}]", p, i)));
+    return out;
+  }
+  static ConfigNode dump(const std::vector<E>& v) {
+    ConfigNode seq = ConfigNode::sequence();
+    for (const auto& e : v) seq.push_back(OptionTraits<E>::dump(e));
+    return seq;
+  }
+};
+
+/// The declared fields of one options struct T.
+template <class T>
+class OptionSet {
+ public:
+  template <class V>
+  class Field;
+
+  /// Declares `key` as stored in `member`. Returns the field for constraints.
+  template <class V>
+  Field<V>& add(std::string key, V T::*member, std::string help) {
+    auto field = std::make_unique<Field<V>>(std::move(key), member, std::move(help));
+    Field<V>& ref = *field;
+    fields_.push_back(std::move(field));
+    return ref;
+  }
+
+  /// Parses a map of options. Keys in `ignored` (such as `name`) are skipped.
+  T parse(const ConfigNode& node, const std::string& path, const std::string& owner,
+          const std::vector<std::string>& ignored = {"name"}) const {
+    T value{};
+    if (node.is_null()) return value;
+    if (!node.is_map()) config_fail(node, path, fmt::format("expected a map of options for {}", owner));
+    for (const auto& entry : node.entries()) {
+      bool skip = false;
+      for (const auto& i : ignored) skip = skip || i == entry.key;
+      if (skip) continue;
+      const FieldBase* field = find(entry.key);
+      const std::string key_path = path.empty() ? entry.key : path + "." + entry.key;
+      if (!field)
+        config_fail_at(entry.key_mark, key_path,
+                       fmt::format("unknown option of {}; {}", owner, choices_hint(entry.key, keys())));
+      field->parse_into(value, entry.value, key_path);
+    }
+    return value;
+  }
+
+  /// The options as a map, every field present (defaults included).
+  ConfigNode dump(const T& value) const {
+    ConfigNode map = ConfigNode::map();
+    for (const auto& field : fields_) map.set(field->key(), field->dump(value));
+    return map;
+  }
+
+  std::vector<OptionDoc> docs() const {
+    const T defaults{};
+    std::vector<OptionDoc> out;
+    for (const auto& field : fields_) out.push_back(field->doc(defaults));
+    return out;
+  }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    for (const auto& field : fields_) out.push_back(field->key());
+    return out;
+  }
+
+ private:
+  class FieldBase {
+   public:
+    virtual ~FieldBase() = default;
+    virtual const std::string& key() const = 0;
+    virtual void parse_into(T& target, const ConfigNode& node, const std::string& path) const = 0;
+    virtual ConfigNode dump(const T& source) const = 0;
+    virtual OptionDoc doc(const T& defaults) const = 0;
+  };
+
+ public:
+  template <class V>
+  class Field : public FieldBase {
+   public:
+    Field(std::string key, V T::*member, std::string help)
+        : key_(std::move(key)), member_(member), help_(std::move(help)) {}
+
+    /// Inclusive lower bound (numbers, or each element of a list).
+    Field& min(double bound) { return check(fmt::format(">= {}", format_double(bound)), [bound](double v) { return v >= bound; }); }
+    /// Strict lower bound.
+    Field& above(double bound) { return check(fmt::format("> {}", format_double(bound)), [bound](double v) { return v > bound; }); }
+    Field& max(double bound) { return check(fmt::format("<= {}", format_double(bound)), [bound](double v) { return v <= bound; }); }
+    /// For strings: the value must be one of `allowed`.
+    Field& choices(std::vector<std::string> allowed) {
+      choices_ = std::move(allowed);
+      std::string text = "one of: ";
+      for (std::size_t i = 0; i < choices_.size(); ++i) text += (i ? ", " : "") + choices_[i];
+      constraint_text_.push_back(text);
+      return *this;
+    }
+
+    const std::string& key() const override { return key_; }
+
+    void parse_into(T& target, const ConfigNode& node, const std::string& path) const override {
+      V value = OptionTraits<V>::parse(node, path);
+      validate(value, node, path);
+      target.*member_ = std::move(value);
+    }
+
+    ConfigNode dump(const T& source) const override { return OptionTraits<V>::dump(source.*member_); }
+
+    OptionDoc doc(const T& defaults) const override {
+      std::string constraint;
+      for (std::size_t i = 0; i < constraint_text_.size(); ++i) constraint += (i ? ", " : "") + constraint_text_[i];
+      std::string def = OptionTraits<V>::dump(defaults.*member_).to_yaml();
+      while (!def.empty() && (def.back() == '\n' || def.back() == ' ')) def.pop_back();
+      while (!def.empty() && def.front() == ' ') def.erase(def.begin());
+      return {key_, OptionTraits<V>::type(), def, constraint, help_};
+    }
+
+   private:
+    Field& check(std::string text, std::function<bool(double)> predicate) {
+      constraint_text_.push_back(std::move(text));
+      numeric_checks_.push_back(std::move(predicate));
+      return *this;
+    }
+
+    void validate(const V& value, const ConfigNode& node, const std::string& path) const {
+      if constexpr (std::is_arithmetic_v<V>) {
+        for (std::size_t i = 0; i < numeric_checks_.size(); ++i)
+          if (!numeric_checks_[i](static_cast<double>(value)))
+            config_fail(node, path, fmt::format("value {} is out of range: must be {}", node.text(), numeric_constraints()));
+      } else if constexpr (std::is_same_v<V, std::vector<double>> || std::is_same_v<V, std::vector<std::int64_t>>) {
+        for (std::size_t j = 0; j < value.size(); ++j)
+          for (const auto& predicate : numeric_checks_)
+            if (!predicate(static_cast<double>(value[j])))
+              config_fail(node, path, fmt::format("element {} is out of range: each must be {}", j, numeric_constraints()));
+      } else if constexpr (std::is_same_v<V, std::string>) {
+        if (!choices_.empty()) {
+          for (const auto& c : choices_)
+            if (c == value) return;
+          config_fail(node, path, fmt::format("'{}' is not allowed; {}", value, choices_hint(value, choices_)));
+        }
+      }
+    }
+
+    std::string numeric_constraints() const {
+      std::string text;
+      for (std::size_t i = 0; i < constraint_text_.size(); ++i) text += (i ? " and " : "") + constraint_text_[i];
+      return text;
+    }
+
+    std::string key_;
+    V T::*member_;
+    std::string help_;
+    std::vector<std::string> constraint_text_;
+    std::vector<std::function<bool(double)>> numeric_checks_;
+    std::vector<std::string> choices_;
+  };
+
+ private:
+  const FieldBase* find(const std::string& key) const {
+    for (const auto& field : fields_)
+      if (field->key() == key) return field.get();
+    return nullptr;
+  }
+
+  std::vector<std::unique_ptr<FieldBase>> fields_;
+};
+
+/// The OptionSet of T, built once from T::declare.
+template <class T>
+const OptionSet<T>& options_of() {
+  static const OptionSet<T> set = [] {
+    OptionSet<T> s;
+    T::declare(s);
+    return s;
+  }();
+  return set;
+}
+
+/// For components without options.
+struct NoOptions {
+  static void declare(OptionSet<NoOptions>&) {}
+};
+
+}  // namespace graft

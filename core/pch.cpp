@@ -1,0 +1,1 @@
+// Compiles the shared torch precompiled header (see core/CMakeLists.txt).

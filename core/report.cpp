@@ -1,0 +1,168 @@
+#include "core/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/progress.h"
+
+namespace graft {
+
+MetricSummary mean_std(const std::vector<double>& values) {
+  MetricSummary s;
+  s.n = static_cast<int>(values.size());
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= values.size();
+  if (values.size() > 1) {
+    double sq = 0;
+    for (double v : values) sq += (v - s.mean) * (v - s.mean);
+    s.std = std::sqrt(sq / (values.size() - 1));
+  }
+  return s;
+}
+
+Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
+                  const std::vector<RunRecord>& records, const std::vector<std::string>& report) {
+  Summary summary;
+  summary.experiment = experiment;
+  std::set<std::string> seen;
+  std::vector<std::string> all;
+  for (const auto& r : records)
+    for (const auto& [name, value] : r.final_metrics)
+      if (seen.insert(name).second) all.push_back(name);
+  std::sort(all.begin(), all.end());
+  summary.metric_names = report.empty() ? all : report;
+
+  for (const auto& variant : variants) {
+    SummaryRow row;
+    row.variant = variant;
+    std::map<std::string, std::vector<double>> values;
+    std::vector<double> walls, rates;
+    for (const auto& r : records) {
+      if (r.variant != variant) continue;
+      ++row.runs;
+      if (r.status == "failed") {
+        ++row.failed;
+        if (row.failure.empty()) row.failure = fmt::format("{}: {}", r.run_id, r.message);
+        continue;
+      }
+      if (r.status != "finished") continue;
+      ++row.finished;
+      for (const auto& [name, value] : r.final_metrics) values[name].push_back(value);
+      walls.push_back(r.wall_time_s);
+      rates.push_back(r.samples_per_s);
+    }
+    for (const auto& name : summary.metric_names) row.metrics[name] = mean_std(values[name]);
+    row.wall_time_s = mean_std(walls);
+    row.samples_per_s = mean_std(rates);
+    summary.rows.push_back(std::move(row));
+  }
+  return summary;
+}
+
+namespace {
+
+/// Accuracies and other values in [0, 1] read best as percentages.
+bool is_fraction_metric(const std::string& name) {
+  return name.size() >= 4 && (name.rfind("acc") == name.size() - 3 || name.find("p@") != std::string::npos);
+}
+
+std::string cell(const std::string& metric, const MetricSummary& s) {
+  if (s.n == 0) return "-";
+  if (is_fraction_metric(metric)) return fmt::format("{:.2f} ± {:.2f}", 100 * s.mean, 100 * s.std);
+  return fmt::format("{:.4g} ± {:.2g}", s.mean, s.std);
+}
+
+std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool with_units) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header{"variant", "runs"};
+  for (const auto& m : summary.metric_names) header.push_back(with_units && is_fraction_metric(m) ? m + " (%)" : m);
+  header.push_back("time/run");
+  header.push_back("samples/s");
+  rows.push_back(header);
+  for (const auto& row : summary.rows) {
+    std::vector<std::string> cells{row.variant, row.failed ? fmt::format("{}/{} ({} failed)", row.finished, row.runs,
+                                                                          row.failed)
+                                                          : fmt::format("{}/{}", row.finished, row.runs)};
+    for (const auto& m : summary.metric_names) cells.push_back(cell(m, row.metrics.at(m)));
+    cells.push_back(row.wall_time_s.n ? format_duration(row.wall_time_s.mean) : "-");
+    cells.push_back(row.samples_per_s.n ? fmt::format("{:.0f}", row.samples_per_s.mean) : "-");
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::size_t display_width(const std::string& text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;  // count UTF-8 code points
+  return n;
+}
+
+}  // namespace
+
+std::string format_text_table(const Summary& summary) {
+  const auto rows = table_cells(summary, true);
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+  std::string out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t i = 0; i < rows[r].size(); ++i) {
+      const std::string pad(widths[i] - display_width(rows[r][i]), ' ');
+      out += (i ? "  " : "") + (i == 0 ? rows[r][i] + pad : pad + rows[r][i]);
+    }
+    out += '\n';
+    if (r == 0) {
+      std::size_t total = 0;
+      for (auto w : widths) total += w + 2;
+      out += std::string(total - 2, '-') + '\n';
+    }
+  }
+  for (const auto& row : summary.rows)
+    if (!row.failure.empty()) out += fmt::format("failed: {}\n", row.failure);
+  return out;
+}
+
+std::string format_markdown(const Summary& summary) {
+  const auto rows = table_cells(summary, true);
+  std::string out = fmt::format("# {}\n\nMean ± sample std over seeds; last-step metrics.\n\n", summary.experiment);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out += "|";
+    for (const auto& c : rows[r]) out += " " + c + " |";
+    out += '\n';
+    if (r == 0) {
+      out += "|";
+      for (std::size_t i = 0; i < rows[r].size(); ++i) out += i == 0 ? "---|" : "---:|";
+      out += '\n';
+    }
+  }
+  for (const auto& row : summary.rows)
+    if (!row.failure.empty()) out += fmt::format("\nFailed: {}\n", row.failure);
+  return out;
+}
+
+std::string format_csv(const Summary& summary) {
+  auto quote = [](const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  std::string out = "variant,runs,finished,failed";
+  for (const auto& m : summary.metric_names) out += fmt::format(",{}_mean,{}_std,{}_n", m, m, m);
+  out += ",wall_time_s_mean,samples_per_s_mean\n";
+  for (const auto& row : summary.rows) {
+    out += fmt::format("{},{},{},{}", quote(row.variant), row.runs, row.finished, row.failed);
+    for (const auto& m : summary.metric_names) {
+      const auto& s = row.metrics.at(m);
+      out += s.n ? fmt::format(",{:.17g},{:.17g},{}", s.mean, s.std, s.n) : ",,,0";
+    }
+    out += fmt::format(",{:.6g},{:.6g}\n", row.wall_time_s.mean, row.samples_per_s.mean);
+  }
+  return out;
+}
+
+}  // namespace graft

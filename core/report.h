@@ -1,0 +1,44 @@
+#pragma once
+// The comparative table: one row per variant, mean ± std over seeds for each
+// final metric, plus wall time and throughput.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/run_record.h"
+
+namespace graft {
+
+struct MetricSummary {
+  double mean = 0;
+  double std = 0;  ///< sample standard deviation (n - 1); 0 for a single run
+  int n = 0;
+};
+
+struct SummaryRow {
+  std::string variant;
+  int runs = 0, finished = 0, failed = 0;
+  std::map<std::string, MetricSummary> metrics;
+  MetricSummary wall_time_s, samples_per_s;
+  std::string failure;  ///< first failure message, if any
+};
+
+struct Summary {
+  std::string experiment;
+  std::vector<std::string> metric_names;  ///< columns, in display order
+  std::vector<SummaryRow> rows;
+};
+
+/// Groups records by variant (rows in `variants` order). `report` picks and
+/// orders the metric columns; empty means every final metric.
+Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
+                  const std::vector<RunRecord>& records, const std::vector<std::string>& report);
+
+MetricSummary mean_std(const std::vector<double>& values);
+
+std::string format_text_table(const Summary& summary);  ///< aligned, for the terminal
+std::string format_markdown(const Summary& summary);
+std::string format_csv(const Summary& summary);
+
+}  // namespace graft

@@ -1,0 +1,56 @@
+#pragma once
+// The record of one run, as stored in <run>/run.h5. Layout (for h5py/pandas):
+//
+//   /                 attributes: status ("finished" | "failed" | "running"),
+//                     message, experiment, variant, run_id, seed, config (the
+//                     resolved YAML), config_hash, steps_done, total_steps,
+//                     samples, wall_time_s, steps_per_s, samples_per_s, runtime
+//   /train/step       int64 [n]   steps at which training scalars were logged
+//   /train/<name>     float64 [n] one column per scalar (NaN where not logged)
+//   /eval/step        int64 [m]   steps at which the method was evaluated
+//   /eval/<name>      float64 [m] one column per metric
+//   /final/<name>     float64 scalar: the last evaluation
+//
+// Names use dots, never slashes ("loss.task", "target.test_acc"), so every
+// column is a plain dataset: pandas.DataFrame({k: f["train"][k][:] for k in f["train"]}).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace graft {
+
+/// Columns that share one step axis.
+struct ScalarTable {
+  std::vector<std::int64_t> steps;
+  std::map<std::string, std::vector<double>> columns;
+
+  /// Appends a row; columns missing in `values` get NaN, new columns are
+  /// back-filled with NaN.
+  void append(std::int64_t step, const std::map<std::string, double>& values);
+  /// Drops rows with step >= `step` (used when resuming from a checkpoint).
+  void truncate_from(std::int64_t step);
+  /// The last row as a map (NaN entries left out).
+  std::map<std::string, double> last() const;
+};
+
+struct RunRecord {
+  std::string status = "running";
+  std::string message;
+  std::string experiment, variant, run_id;
+  std::int64_t seed = 0;
+  std::string config_yaml, config_hash;
+  std::int64_t steps_done = 0, total_steps = 0, samples = 0;
+  double wall_time_s = 0, steps_per_s = 0, samples_per_s = 0;
+  std::string runtime;
+  ScalarTable train, eval;
+  std::map<std::string, double> final_metrics;
+};
+
+/// Writes atomically (temporary file, then rename).
+void write_run_record(const std::string& path, const RunRecord& record);
+/// Reads a record; throws graft::Error naming the file if it is not one.
+RunRecord read_run_record(const std::string& path);
+
+}  // namespace graft

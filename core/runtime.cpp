@@ -1,0 +1,94 @@
+#include "core/runtime.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+
+namespace graft {
+
+namespace {
+// OpenBLAS's pool size can only be changed through its own entry point; graft
+// looks it up at run time so that it links against any BLAS.
+void set_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) fn(threads);
+  if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "goto_set_num_threads"))) fn(threads);
+}
+}  // namespace
+
+int available_cores() {
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware == 0 ? 1 : static_cast<int>(hardware);
+}
+
+ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads) {
+  ThreadPlan plan;
+  if (threads <= 0) {
+    plan.torch_threads = 1;
+    plan.blas_threads = available_cores();
+  } else {
+    plan.torch_threads = static_cast<int>(threads);
+    plan.blas_threads = 1;
+  }
+  if (blas_threads > 0) plan.blas_threads = static_cast<int>(blas_threads);
+  return plan;
+}
+
+void configure_threads(const ThreadPlan& plan) {
+  set_blas_threads(plan.blas_threads);
+  torch::set_num_threads(plan.torch_threads);
+  static bool interop_set = false;  // may be set only once per process
+  if (!interop_set) {
+    try {
+      torch::set_num_interop_threads(1);
+    } catch (const std::exception&) {
+      // Already started by an earlier parallel region; harmless.
+    }
+    interop_set = true;
+  }
+}
+
+void seed_everything(std::uint64_t seed) {
+  torch::manual_seed(seed);
+  if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);
+}
+
+std::string resolve_device(const std::string& requested) {
+  if (requested == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+  if (requested.rfind("cuda", 0) == 0) {
+    GRAFT_CHECK(torch::cuda::is_available(), "device",
+                "'{}' was requested but no CUDA device is usable (graft built without CUDA, or no GPU); "
+                "use device: cpu or device: auto",
+                requested);
+    const torch::Device device(requested);
+    GRAFT_CHECK(!device.has_index() || device.index() < static_cast<int>(torch::cuda::device_count()), "device",
+                "'{}' does not exist: this machine has {} CUDA device(s)", requested, torch::cuda::device_count());
+  }
+  return requested;
+}
+
+std::string runtime_versions() {
+  using GetConfig = char* (*)();
+  std::string blas = "unknown BLAS";
+  if (auto fn = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) blas = fn();
+  return fmt::format("libtorch {}, {} intra-op threads, {}, cuda {}", TORCH_VERSION, torch::get_num_threads(), blas,
+                     torch::cuda::is_available() ? "available" : "not available");
+}
+
+}  // namespace graft
+
+namespace graft {
+std::string data_cache_dir() {
+  if (const char* env = std::getenv("GRAFT_DATA"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/graft";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/graft";
+  return ".graft-cache";
+}
+}  // namespace graft

@@ -1,0 +1,45 @@
+#pragma once
+// Process-wide settings a run needs before it starts: threads, seeds, device.
+// Torch-free declarations so the command-line code can call them cheaply.
+
+#include <cstdint>
+#include <string>
+
+namespace graft {
+
+/// The thread counts a run uses.
+struct ThreadPlan {
+  int torch_threads = 1;  ///< libtorch's intra-op (OpenMP) pool
+  int blas_threads = 1;   ///< OpenBLAS's own pool (matrix products, convolutions via GEMM)
+};
+
+/// Chooses thread counts so that the two pools never both exceed one thread:
+/// on 2 cores, libtorch's OpenMP threads and OpenBLAS's spinning threads
+/// oversubscribe the cores (measured 3x slower; README, "Threads").
+///  threads = 0, blas_threads = 0: libtorch 1, OpenBLAS = all cores (fastest measured);
+///  threads = N: libtorch N, OpenBLAS 1 unless blas_threads says otherwise;
+///  blas_threads = M: OpenBLAS M.
+ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads);
+
+/// Applies a plan (libtorch intra-op, inter-op = 1, OpenBLAS).
+void configure_threads(const ThreadPlan& plan);
+
+/// Logical cores of this machine.
+int available_cores();
+
+/// Seeds libtorch's CPU (and CUDA, if present) generators.
+void seed_everything(std::uint64_t seed);
+
+/// "auto" -> "cuda" when a GPU is usable, else "cpu"; "cuda[:N]" is checked.
+std::string resolve_device(const std::string& requested);
+
+/// Library versions for the run record ("libtorch 1.13.1, ...").
+std::string runtime_versions();
+
+}  // namespace graft
+
+namespace graft {
+/// Where fetched and derived data live: $GRAFT_DATA, else
+/// $XDG_CACHE_HOME/graft, else ~/.cache/graft.
+std::string data_cache_dir();
+}  // namespace graft

@@ -1,0 +1,296 @@
+// The framework-owned training loop (contract in core/strategy.h).
+#include "core/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/registries.h"
+#include "core/runtime.h"
+#include "core/schedule.h"
+#include "core/strategy.h"
+
+namespace fs = std::filesystem;
+
+namespace graft {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// The one place where gradients would be summed across data-parallel
+/// processes. With one process there is nothing to do.
+void reduce_across_processes(std::vector<torch::Tensor>& /*tensors*/) {}
+
+std::vector<torch::Tensor> gradients_of(const std::vector<ParameterGroup>& groups) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& group : groups)
+    for (const auto& p : group.parameters)
+      if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
+void check_finite(const Metrics& scalars, std::int64_t step, std::int64_t total) {
+  for (const auto& [name, value] : scalars)
+    if (!std::isfinite(value))
+      throw RunFailed(fmt::format("'{}' became {} at step {} of {}: training diverged. Lower optimizer.lr, "
+                                  "check the inputs for NaN, or add a schedule with warm-up",
+                                  name, value, step, total));
+}
+
+std::string loss_status(const Metrics& scalars) {
+  std::string status;
+  for (const auto& [name, value] : scalars)
+    if (name.rfind("loss", 0) == 0 && status.size() < 60) status += fmt::format("{}={:.4f} ", name, value);
+  return status;
+}
+
+struct Checkpoint {
+  std::int64_t steps_done = 0;
+  std::int64_t samples = 0;
+  double elapsed_s = 0;
+};
+
+void save_checkpoint(const std::string& path, const std::string& config_hash, const Checkpoint& progress,
+                     Strategy& strategy, torch::optim::Optimizer* optimizer, const std::vector<BatchStream>& streams) {
+  torch::serialize::OutputArchive archive;
+  archive.write("config_hash", c10::IValue(config_hash));
+  archive.write("steps_done", c10::IValue(progress.steps_done));
+  archive.write("samples", c10::IValue(progress.samples));
+  archive.write("elapsed_s", c10::IValue(progress.elapsed_s));
+  torch::serialize::OutputArchive strategy_archive;
+  strategy.save(strategy_archive);
+  strategy.save_extra(strategy_archive);
+  archive.write("strategy", strategy_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  std::vector<std::int64_t> positions;
+  for (const auto& s : streams) {
+    positions.push_back(s.epoch());
+    positions.push_back(s.position());
+  }
+  archive.write("streams", torch::tensor(positions, torch::kInt64));
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  const std::string temporary = path + ".tmp";
+  archive.save_to(temporary);
+  fs::rename(temporary, path);
+}
+
+/// Loads `path` into the live objects; returns false (and loads nothing) when
+/// the checkpoint belongs to another config.
+bool load_checkpoint(const std::string& path, const std::string& config_hash, Checkpoint& progress,
+                     Strategy& strategy, torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
+                            e.what_without_backtrace()));
+  }
+  c10::IValue value;
+  archive.read("config_hash", value);
+  if (value.toStringRef() != config_hash) return false;
+  archive.read("steps_done", value);
+  progress.steps_done = value.toInt();
+  archive.read("samples", value);
+  progress.samples = value.toInt();
+  archive.read("elapsed_s", value);
+  progress.elapsed_s = value.toDouble();
+  torch::serialize::InputArchive strategy_archive;
+  archive.read("strategy", strategy_archive);
+  strategy.load(strategy_archive);
+  strategy.load_extra(strategy_archive);
+  if (optimizer) {
+    torch::serialize::InputArchive optimizer_archive;
+    archive.read("optimizer", optimizer_archive);
+    optimizer->load(optimizer_archive);
+  }
+  torch::Tensor positions;
+  archive.read("streams", positions);
+  GRAFT_CHECK(positions.numel() == static_cast<std::int64_t>(2 * streams.size()), path,
+              "checkpoint has {} stream positions, the method asks for {} streams", positions.numel() / 2,
+              streams.size());
+  for (std::size_t i = 0; i < streams.size(); ++i)
+    streams[i].restore(positions[2 * i].item<std::int64_t>(), positions[2 * i + 1].item<std::int64_t>());
+  torch::Tensor rng;
+  archive.read("rng", rng);
+  at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
+  generator.set_state(rng);
+  return true;
+}
+
+}  // namespace
+
+RunRecord train_run(const RunConfig& run, const std::string& run_dir, const TrainOptions& options) {
+  const std::string record_path = run_dir + "/run.h5";
+  const std::string checkpoint_path = run_dir + "/checkpoint.pt";
+  RunRecord record;
+  record.experiment = run.experiment;
+  record.variant = run.variant;
+  record.run_id = run.run_id;
+  record.seed = run.seed;
+  record.config_yaml = run.resolved.to_yaml();
+  record.config_hash = run.resolved.hash();
+  record.total_steps = run.steps;
+  write_file_atomically(run_dir + "/config.yaml", record.config_yaml);
+
+  Checkpoint progress;
+  const auto segment_start = Clock::now();
+  auto elapsed = [&] { return progress.elapsed_s + std::chrono::duration<double>(Clock::now() - segment_start).count(); };
+  try {
+    configure_threads(plan_threads(run.threads, run.blas_threads));
+    seed_everything(static_cast<std::uint64_t>(run.seed));
+    const torch::Device device(resolve_device(run.device));
+    record.runtime = runtime_versions();
+
+    // Data: one data set per domain, generated or loaded from the cache.
+    DataContext data_ctx{static_cast<std::uint64_t>(run.seed), data_cache_dir()};
+    SetupContext setup;
+    setup.device = device;
+    setup.total_steps = run.steps;
+    setup.seed = static_cast<std::uint64_t>(run.seed);
+    for (const auto& [domain, node] : run.data) {
+      data_ctx.domain = domain;
+      setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);
+    }
+    setup.make_backbone = [&run](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
+      if (run.model.is_null())
+        throw Error("this method builds a backbone, but the experiment has no `model:`; add one, e.g. "
+                    "model: {name: mlp, hidden: [64]}; models: " + choices_hint("", model_registry().names()));
+      return model_registry().create(run.model, "model", ModelContext{input_shape});
+    };
+
+    // The method, its optimizer and schedule.
+    auto strategy = method_registry().create(run.method, "method");
+    strategy->setup(setup);
+    strategy->to(device);
+    const std::vector<ParameterGroup> groups = strategy->parameter_groups();
+    std::shared_ptr<torch::optim::Optimizer> optimizer;
+    std::vector<double> base_lr;
+    if (!groups.empty()) {
+      optimizer = optimizer_registry().create(run.optimizer, "optimizer", ParameterGroups{groups});
+      for (std::size_t i = 0; i < groups.size(); ++i)
+        base_lr.push_back(optimizer->param_groups()[i].options().get_lr() * groups[i].lr_factor);
+    }
+    const auto schedule = schedule_registry().create(run.schedule, "schedule");
+
+    // One stream per request; each gets its own seed so adding a stream does
+    // not change the order of the others.
+    const std::vector<StreamRequest> requests = strategy->streams();
+    std::vector<BatchStream> streams;
+    streams.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const DataSet& data = setup.domain(requests[i].domain);
+      streams.emplace_back(data, data.split(requests[i].split), run.batch_size,
+                           static_cast<std::uint64_t>(run.seed) * 7919ULL + i + 1, requests[i].labelled, device);
+    }
+
+    EvalContext eval_ctx;
+    eval_ctx.device = device;
+    eval_ctx.batch_size = run.eval_batch_size;
+    eval_ctx.domains = setup.domains;
+
+    // Resume where a killed run left off.
+    std::int64_t first_step = 0;
+    if (fs::exists(checkpoint_path) &&
+        load_checkpoint(checkpoint_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
+      first_step = progress.steps_done;
+      if (fs::exists(record_path)) {
+        RunRecord partial = read_run_record(record_path);
+        record.train = partial.train;
+        record.eval = partial.eval;
+        record.train.truncate_from(first_step);
+        record.eval.truncate_from(first_step);
+      }
+      std::fprintf(stderr, "%s%sresumed from step %lld of %lld\n", options.label.c_str(),
+                   options.label.empty() ? "" : " ", static_cast<long long>(first_step),
+                   static_cast<long long>(run.steps));
+    }
+
+    StepContext ctx;
+    ctx.total_steps = run.steps;
+    ctx.device = device;
+    ctx.reduce = reduce_across_processes;
+    ProgressBar bar(options.label, run.steps, options.progress);
+    strategy->train();
+    for (std::int64_t step = first_step; step < run.steps; ++step) {
+      ctx.step = step;
+      ctx.epoch = streams.empty() ? 0 : streams.front().epoch();
+      std::int64_t batch_samples = 0;
+      for (std::size_t i = 0; i < streams.size(); ++i) {
+        ctx.batches[requests[i].name] = streams[i].next();
+        batch_samples += ctx.batches[requests[i].name].size();
+      }
+      if (optimizer) optimizer->zero_grad();
+
+      StepReport report = strategy->train_step(ctx);
+      check_finite(report.scalars, step, run.steps);
+
+      if (report.apply_update && optimizer) {
+        std::vector<torch::Tensor> grads = gradients_of(groups);
+        reduce_across_processes(grads);
+        const double factor = schedule->factor(step, run.steps);
+        for (std::size_t i = 0; i < base_lr.size(); ++i)
+          optimizer->param_groups()[i].options().set_lr(base_lr[i] * factor);
+        optimizer->step();
+        strategy->after_update(ctx);
+        report.scalars["lr"] = base_lr.empty() ? 0.0 : base_lr[0] * factor;
+      }
+      progress.samples += report.samples > 0 ? report.samples : batch_samples;
+      progress.steps_done = step + 1;
+
+      const bool last = step + 1 == run.steps;
+      if (step % run.log_every == 0 || last) record.train.append(step, report.scalars);
+      if ((run.eval_every > 0 && (step + 1) % run.eval_every == 0) || last) {
+        strategy->eval();
+        eval_ctx.step = step;
+        record.eval.append(step, strategy->evaluate(eval_ctx));
+        strategy->train();
+      }
+      if (run.checkpoint_every > 0 && (step + 1) % run.checkpoint_every == 0 && !last) {
+        // The record first: a resumed run trims it back to the checkpoint.
+        record.steps_done = progress.steps_done;
+        record.samples = progress.samples;
+        record.wall_time_s = elapsed();
+        write_run_record(record_path, record);
+        Checkpoint snapshot = progress;
+        snapshot.elapsed_s = elapsed();
+        save_checkpoint(checkpoint_path, record.config_hash, snapshot, *strategy, optimizer.get(), streams);
+      }
+      bar.update(step + 1, loss_status(report.scalars));
+    }
+    Checkpoint final_state = progress;
+    final_state.elapsed_s = elapsed();
+    save_checkpoint(checkpoint_path, record.config_hash, final_state, *strategy, optimizer.get(), streams);
+    record.final_metrics = record.eval.last();
+    record.status = "finished";
+    bar.finish(fmt::format("done {}", loss_status(record.train.last())));
+  } catch (const RunFailed& e) {
+    record.status = "failed";
+    record.message = e.what();
+  } catch (const ConfigError&) {
+    throw;  // a wrong experiment file fails every run alike: stop the sweep
+  } catch (const c10::Error& e) {
+    record.status = "failed";
+    record.message = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    record.status = "failed";
+    record.message = e.what();
+  }
+  record.steps_done = progress.steps_done;
+  record.samples = progress.samples;
+  record.wall_time_s = elapsed();
+  record.steps_per_s = record.wall_time_s > 0 ? progress.steps_done / record.wall_time_s : 0;
+  record.samples_per_s = record.wall_time_s > 0 ? progress.samples / record.wall_time_s : 0;
+  write_run_record(record_path, record);
+  return record;
+}
+
+}  // namespace graft

@@ -1,0 +1,123 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "tests/test_util.h"
+
+namespace graft {
+namespace {
+
+using testing::TempDir;
+
+TEST(Config, RecordsFileLineAndColumnOfEveryValue) {
+  TempDir dir;
+  const auto path = dir.write("a.yaml", "name: x\nmethod:\n  name: dann\n  gamma: 5\n");
+  const ConfigNode root = load_config_file(path);
+  const ConfigNode* gamma = root.find("method")->find("gamma");
+  ASSERT_NE(gamma, nullptr);
+  EXPECT_EQ(gamma->text(), "5");
+  EXPECT_EQ(gamma->mark().file, path);
+  EXPECT_EQ(gamma->mark().line, 4);
+  EXPECT_EQ(gamma->mark().column, 10);
+}
+
+TEST(Config, BaseFilesMergeDeeplyAndTheChildWins) {
+  TempDir dir;
+  dir.write("base.yaml", "steps: 100\noptimizer: {name: sgd, lr: 0.1, momentum: 0.9}\n");
+  const auto child = dir.write("sub/child.yaml", "_base_: ../base.yaml\noptimizer: {lr: 0.01}\n");
+  const ConfigNode root = load_config_file(child);
+  EXPECT_EQ(root.find("steps")->text(), "100");
+  EXPECT_EQ(root.find("optimizer")->find("lr")->text(), "0.01");
+  EXPECT_EQ(root.find("optimizer")->find("momentum")->text(), "0.9");
+  EXPECT_EQ(root.find("_base_"), nullptr);
+}
+
+TEST(Config, AnotherComponentNameReplacesTheBaseOptions) {
+  // The base's options belong to the other component and would be unknown keys.
+  ConfigNode base = parse_config_text("method: {name: dann, gamma: 5}", "base");
+  base.merge_from(parse_config_text("method: {name: source_only}", "overlay"));
+  EXPECT_EQ(base.find("method")->find("gamma"), nullptr);
+  EXPECT_EQ(base.find("method")->find("name")->text(), "source_only");
+}
+
+TEST(Config, BaseCycleIsAnError) {
+  TempDir dir;
+  dir.write("a.yaml", "_base_: b.yaml\n");
+  dir.write("b.yaml", "_base_: a.yaml\n");
+  try {
+    load_config_file(dir.file("a.yaml"));
+    FAIL() << "expected a cycle error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cycle"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, MissingBaseNamesTheIncludingLine) {
+  TempDir dir;
+  const auto path = dir.write("a.yaml", "steps: 1\n_base_: nothere.yaml\n");
+  try {
+    load_config_file(path);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":2:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nothere.yaml"), std::string::npos);
+  }
+}
+
+TEST(Config, OverridesSetNestedPathsAndParseYamlValues) {
+  ConfigNode root = parse_config_text("method: {name: dann}\n", "t");
+  apply_override(root, "method.gamma=3.5");
+  apply_override(root, "seeds=[1, 2]");
+  apply_override(root, "model.hidden=[8]");
+  EXPECT_EQ(root.find("method")->find("gamma")->text(), "3.5");
+  EXPECT_EQ(root.find("seeds")->items().size(), 2u);
+  EXPECT_EQ(root.find("model")->find("hidden")->items()[0].text(), "8");
+  EXPECT_NE(root.find("method")->find("gamma")->mark().file.find("method.gamma=3.5"), std::string::npos);
+}
+
+TEST(Config, MalformedOverrideIsAnError) {
+  ConfigNode root;
+  EXPECT_THROW(apply_override(root, "no_equals_sign"), ConfigError);
+  EXPECT_THROW(apply_override(root, "=3"), ConfigError);
+}
+
+TEST(Config, YamlSyntaxErrorNamesThePosition) {
+  TempDir dir;
+  const auto path = dir.write("a.yaml", "a: [1, 2\n");
+  try {
+    load_config_file(path);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ":"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Config, DuplicateKeyIsAnError) {
+  EXPECT_THROW(parse_config_text("a: 1\na: 2\n", "t"), ConfigError);
+}
+
+TEST(Config, YamlRoundTripKeepsValuesAndHash) {
+  const ConfigNode root = parse_config_text(
+      "name: x\ndata: {source: {name: two_moons, rotation: 35}}\nseeds: [0, 1]\ntext: 'a: b'\nempty: {}\n", "t");
+  const ConfigNode again = parse_config_text(root.to_yaml(), "again");
+  EXPECT_EQ(root.to_yaml(), again.to_yaml());
+  EXPECT_EQ(root.hash(), again.hash());
+  EXPECT_EQ(again.find("text")->text(), "a: b");
+}
+
+TEST(Config, AtomicWriteLeavesNoTemporaryFile) {
+  TempDir dir;
+  const auto path = dir.file("deep/out.txt");
+  write_file_atomically(path, "hello");
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(Error, NearestMatchSuggestsTyposOnly) {
+  EXPECT_EQ(nearest_match("gama", {"gamma", "lambda_max"}), "gamma");
+  EXPECT_EQ(nearest_match("completely_else", {"gamma", "beta"}), "");
+}
+
+}  // namespace
+}  // namespace graft

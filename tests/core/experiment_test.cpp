@@ -1,0 +1,85 @@
+#include "core/experiment.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "tests/test_util.h"
+
+namespace graft {
+namespace {
+
+using testing::TempDir;
+
+constexpr const char* kBase = R"(name: exp
+data:
+  source: {name: two_moons}
+  target: {name: two_moons, rotation: 35}
+model: {name: mlp, hidden: [8]}
+method: {name: dann}
+steps: 10
+seeds: [0, 1]
+)";
+
+TEST(Experiment, ExpandsVariantsTimesGridTimesSeeds) {
+  TempDir dir;
+  const auto path = dir.write("e.yaml", std::string(kBase) +
+                                            "variants:\n  so: {method: {name: source_only}}\n  dann: {}\n"
+                                            "grid:\n  optimizer.lr: [0.1, 0.01]\n");
+  const Experiment e = load_experiment(path, {});
+  EXPECT_EQ(e.runs.size(), 2u * 2u * 2u);
+  EXPECT_EQ(e.variants, (std::vector<std::string>{"so optimizer.lr=0.1", "so optimizer.lr=0.01",
+                                                  "dann optimizer.lr=0.1", "dann optimizer.lr=0.01"}));
+  EXPECT_EQ(e.runs[0].method.find("name")->text(), "source_only");
+  EXPECT_EQ(e.runs[7].method.find("name")->text(), "dann");
+  EXPECT_EQ(e.runs[7].optimizer.find("lr")->text(), "0.01");
+  EXPECT_EQ(e.runs[7].seed, 1);
+  // Resolved configs carry every default.
+  EXPECT_NE(e.runs[7].resolved.find("method")->find("gamma"), nullptr);
+}
+
+TEST(Experiment, WithoutVariantsTheRowIsTheMethodName) {
+  TempDir dir;
+  const Experiment e = load_experiment(dir.write("e.yaml", kBase), {"seeds=[3]"});
+  ASSERT_EQ(e.runs.size(), 1u);
+  EXPECT_EQ(e.runs[0].variant, "dann");
+  EXPECT_EQ(e.runs[0].run_id, "dann__seed3");
+}
+
+TEST(Experiment, ErrorsNameFileLineKeyAndVariant) {
+  TempDir dir;
+  const auto path = dir.write("e.yaml", std::string(kBase) + "variants:\n  bad: {method: {name: dann, gama: 1}}\n");
+  try {
+    load_experiment(path, {});
+    FAIL();
+  } catch (const ConfigError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path + ":10:"), std::string::npos) << m;
+    EXPECT_NE(m.find("method.gama"), std::string::npos) << m;
+    EXPECT_NE(m.find("Did you mean 'gamma'"), std::string::npos) << m;
+    EXPECT_NE(m.find("variant 'bad'"), std::string::npos) << m;
+  }
+}
+
+TEST(Experiment, UnknownDeviceAndRepeatedSeedsAreErrors) {
+  TempDir dir;
+  const auto path = dir.write("e.yaml", kBase);
+  EXPECT_THROW(load_experiment(path, {"device=gpu"}), ConfigError);
+  EXPECT_THROW(load_experiment(path, {"seeds=[1, 1]"}), ConfigError);
+  EXPECT_NO_THROW(load_experiment(path, {"device=cuda:1"}));  // checked when the run starts
+}
+
+TEST(Experiment, GridMustBeLists) {
+  TempDir dir;
+  const auto path = dir.write("e.yaml", std::string(kBase) + "grid: {optimizer.lr: 0.1}\n");
+  EXPECT_THROW(load_experiment(path, {}), ConfigError);
+}
+
+TEST(Experiment, EveryShippedExperimentValidates) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_dir() + "/experiments")) {
+    if (entry.path().extension() != ".yaml" || entry.path().string().find("/base/") != std::string::npos) continue;
+    EXPECT_NO_THROW(load_experiment(entry.path().string(), {})) << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace graft

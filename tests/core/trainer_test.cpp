@@ -1,0 +1,115 @@
+#include "core/trainer.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "core/registries.h"
+#include "core/strategy.h"
+#include "core/sweep.h"
+#include "tests/test_util.h"
+
+namespace graft {
+namespace {
+
+using testing::TempDir;
+
+/// A method whose loss becomes NaN at step 3: the run must fail cleanly.
+class Diverging : public Strategy {
+ public:
+  using Options = NoOptions;
+  explicit Diverging(Options) {}
+  std::vector<StreamRequest> streams() const override { return {{"train", "source"}}; }
+  void setup(const SetupContext&) override { weight_ = register_parameter("w", torch::ones({1})); }
+  std::vector<ParameterGroup> parameter_groups() override { return {{"all", {weight_}}}; }
+  StepReport train_step(StepContext& ctx) override {
+    auto loss = (weight_ * weight_).sum();
+    loss.backward();
+    return {{{"loss.task", ctx.step == 3 ? std::numeric_limits<double>::quiet_NaN() : loss.item<double>()}}};
+  }
+  Metrics evaluate(const EvalContext&) override { return {{"score", 1.0}}; }
+
+ private:
+  torch::Tensor weight_;
+};
+GRAFT_REGISTER_METHOD(Diverging, "test_diverging", "test only: NaN loss at step 3");
+
+std::string experiment_yaml(const std::string& output) {
+  return "name: t\noutput: " + output + R"(
+data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
+model: {name: mlp, hidden: [16]}
+optimizer: {name: sgd, lr: 0.05}
+steps: 120
+eval_every: 40
+checkpoint_every: 50
+threads: 1
+seeds: [0]
+)";
+}
+
+void expect_same_table(const ScalarTable& a, const ScalarTable& b) {
+  ASSERT_EQ(a.steps, b.steps);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (const auto& [name, column] : a.columns) {
+    const auto& other = b.columns.at(name);
+    for (std::size_t i = 0; i < column.size(); ++i)
+      EXPECT_TRUE(column[i] == other[i] || (std::isnan(column[i]) && std::isnan(other[i])))
+          << name << "[" << i << "]: " << column[i] << " vs " << other[i];
+  }
+}
+
+TEST(Trainer, SameSeedSameNumbers) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: dann}\n");
+  const Experiment e = load_experiment(file, {});
+  const RunRecord first = train_run(e.runs[0], dir.file("a"), {false, ""});
+  const RunRecord second = train_run(e.runs[0], dir.file("b"), {false, ""});
+  ASSERT_EQ(first.status, "finished") << first.message;
+  EXPECT_EQ(first.final_metrics, second.final_metrics);
+  expect_same_table(first.train, second.train);
+  const RunRecord other_seed = train_run(load_experiment(file, {"seeds=[1]"}).runs[0], dir.file("c"), {false, ""});
+  EXPECT_NE(first.train.columns.at("loss.task"), other_seed.train.columns.at("loss.task"));
+}
+
+TEST(Trainer, DivergedRunIsMarkedFailedAndTheSweepGoesOn) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) +
+                                            "variants:\n  bad: {method: {name: test_diverging}}\n"
+                                            "  good: {method: {name: source_only}}\n");
+  const SweepResult result = run_experiment(load_experiment(file, {}), {false});
+  EXPECT_EQ(result.failed, 1);
+  ASSERT_EQ(result.summary.rows.size(), 2u);
+  EXPECT_EQ(result.summary.rows[0].failed, 1);
+  EXPECT_NE(result.summary.rows[0].failure.find("'loss.task' became nan at step 3"), std::string::npos)
+      << result.summary.rows[0].failure;
+  EXPECT_EQ(result.summary.rows[1].finished, 1);
+  const RunRecord bad = read_run_record(dir.file("t/runs/bad__seed0/run.h5"));
+  EXPECT_EQ(bad.status, "failed");
+}
+
+TEST(Trainer, FinishedRunsAreNotRedoneButChangedConfigsAre) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: source_only}\n");
+  EXPECT_EQ(run_experiment(load_experiment(file, {}), {false}).trained, 1);
+  const SweepResult again = run_experiment(load_experiment(file, {}), {false});
+  EXPECT_EQ(again.trained, 0);
+  EXPECT_EQ(again.reused, 1);
+  EXPECT_EQ(run_experiment(load_experiment(file, {"optimizer.lr=0.01"}), {false}).trained, 1);
+}
+
+TEST(Trainer, WritesResolvedConfigRecordAndSummaries) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: source_only}\n");
+  run_experiment(load_experiment(file, {}), {false});
+  for (const char* name : {"t/experiment.yaml", "t/summary.md", "t/summary.csv", "t/runs/source_only__seed0/config.yaml",
+                           "t/runs/source_only__seed0/run.h5", "t/runs/source_only__seed0/checkpoint.pt"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(name))) << name;
+  const RunRecord r = read_run_record(dir.file("t/runs/source_only__seed0/run.h5"));
+  EXPECT_EQ(r.eval.steps, (std::vector<std::int64_t>{39, 79, 119}));
+  EXPECT_GT(r.final_metrics.at("source.test_acc"), 0.5);
+  EXPECT_GT(r.samples_per_s, 0);
+}
+
+}  // namespace
+}  // namespace graft

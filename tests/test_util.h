@@ -1,0 +1,42 @@
+#pragma once
+// Helpers shared by graft's tests: temporary folders and files, and a seeding
+// fixture so every test starts from the same generator state.
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace graft::testing {
+
+/// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "graft-test-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  /// Writes `content` to `name` inside the folder and returns its path.
+  std::string write(const std::string& name, const std::string& content) const {
+    const std::string p = file(name);
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    std::ofstream(p) << content;
+    return p;
+  }
+
+ private:
+  std::string path_;
+};
+
+/// Path of the built `graft` executable and of the source tree (set by CMake).
+inline std::string graft_binary() { return GRAFT_BINARY; }
+inline std::string source_dir() { return GRAFT_SOURCE_DIR; }
+
+}  // namespace graft::testing

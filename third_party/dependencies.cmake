@@ -1,0 +1,50 @@
+# Build glue for graft's outside dependencies (all from Debian packages; see
+# README "Dependencies"). Defines graft::dependencies and turns on ccache.
+
+find_program(GRAFT_CCACHE ccache)
+if(GRAFT_CCACHE)
+  # pch_defines/time_macros: let ccache reuse objects built with the torch PCH.
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
+      "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
+      ${GRAFT_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${GRAFT_CCACHE})
+endif()
+
+# libtorch: Debian's libtorch-dev (1.13), or the one inside PyTorch:
+#   cmake -DCMAKE_PREFIX_PATH=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+find_package(Torch REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(fmt REQUIRED)
+find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(Threads REQUIRED)
+
+add_library(graft_dependencies INTERFACE)
+add_library(graft::dependencies ALIAS graft_dependencies)
+target_link_libraries(graft_dependencies INTERFACE
+  ${TORCH_LIBRARIES} fmt::fmt ${HDF5_C_LIBRARIES} Threads::Threads)
+# yaml-cpp's exported target name changed between releases.
+if(TARGET yaml-cpp::yaml-cpp)
+  target_link_libraries(graft_dependencies INTERFACE yaml-cpp::yaml-cpp)
+else()
+  target_link_libraries(graft_dependencies INTERFACE yaml-cpp)
+endif()
+target_include_directories(graft_dependencies SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${TORCH_INCLUDE_DIRS})
+target_compile_definitions(graft_dependencies INTERFACE ${HDF5_C_DEFINITIONS})
+
+# Applies the shared torch precompiled header to `target`. Sources listed in
+# NO_TORCH skip it: they do not include torch and compile faster without it.
+function(graft_use_torch_pch target)
+  cmake_parse_arguments(ARG "" "" "NO_TORCH" ${ARGN})
+  if(NOT GRAFT_USE_PCH)
+    return()
+  endif()
+  if(TARGET graft_pch)
+    target_precompile_headers(${target} REUSE_FROM graft_pch)
+  else()
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+  endif()
+  if(ARG_NO_TORCH)
+    set_source_files_properties(${ARG_NO_TORCH} TARGET_DIRECTORY ${target}
+      PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+  endif()
+endfunction()
