@@ -36,8 +36,31 @@ const torch::Tensor& Batch::target(const std::string& name) const {
   return it->second;
 }
 
-torch::Tensor prepare_inputs(const DataSet& data, const torch::Tensor& raw, const torch::Device& device) {
+namespace {
+torch::Tensor apply_augmentation(const Augmentation& augment, torch::Tensor x) {
+  if (x.dim() != 4) return x;  // images only: [B, C, H, W]
+  if (augment.crop_padding > 0) {
+    const std::int64_t p = augment.crop_padding, h = x.size(2), w = x.size(3);
+    const auto padded = torch::constant_pad_nd(x, {p, p, p, p}, 0);
+    const auto offsets = torch::randint(0, 2 * p + 1, {x.size(0), 2}, torch::kInt64);
+    auto out = torch::empty_like(x);
+    const auto* o = offsets.data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < x.size(0); ++i)
+      out[i].copy_(padded[i].narrow(1, o[2 * i], h).narrow(2, o[2 * i + 1], w));
+    x = out;
+  }
+  if (augment.horizontal_flip) {
+    const auto flip = torch::rand({x.size(0)}) < 0.5;
+    x = torch::where(flip.view({-1, 1, 1, 1}), x.flip({3}), x);
+  }
+  return x;
+}
+}  // namespace
+
+torch::Tensor prepare_inputs(const DataSet& data, const torch::Tensor& raw, const torch::Device& device,
+                             bool augment) {
   torch::Tensor x = raw.to(torch::kFloat32);
+  if (augment && data.augment.any()) x = apply_augmentation(data.augment, x);
   if (data.input_scale != 1.0) x = x / data.input_scale;
   if (!data.mean.empty()) {
     // Per-channel normalisation over dimension 1 of [B, C, ...].
@@ -83,7 +106,7 @@ Batch BatchStream::next() {
   const torch::Tensor index = order_.slice(0, position_, position_ + batch_size_);
   position_ += batch_size_;
   Batch batch;
-  batch.inputs = prepare_inputs(data_, split_.inputs.index_select(0, index), device_);
+  batch.inputs = prepare_inputs(data_, split_.inputs.index_select(0, index), device_, /*augment=*/true);
   if (labelled_)
     for (const auto& [name, target] : split_.targets) batch.targets[name] = target.index_select(0, index).to(device_);
   return batch;

@@ -31,6 +31,13 @@ struct DataContext {
   std::uint64_t domain_seed() const;
 };
 
+/// Random changes applied to training batches (never to evaluation).
+struct Augmentation {
+  std::int64_t crop_padding = 0;  ///< pad by this many pixels, crop back at a random offset
+  bool horizontal_flip = false;   ///< flip each image left-right with probability 1/2
+  bool any() const { return crop_padding > 0 || horizontal_flip; }
+};
+
 /// A loaded data set. Factories fill it; the framework only reads it.
 struct DataSet {
   std::string name;
@@ -39,6 +46,7 @@ struct DataSet {
   std::map<std::string, Split> splits;    ///< "train", and "val"/"test" where they exist
   double input_scale = 1.0;               ///< inputs are divided by it per batch (255 for uint8)
   std::vector<double> mean, std;          ///< per-channel normalisation after scaling; empty: none
+  Augmentation augment;                   ///< for training streams
 
   /// The split or an error naming the data set and the splits it has.
   const Split& split(const std::string& name) const;
@@ -54,8 +62,11 @@ struct Batch {
   const torch::Tensor& target(const std::string& name = "label") const;
 };
 
-/// Float inputs on `device`, scaled and normalised as the data set says.
-torch::Tensor prepare_inputs(const DataSet& data, const torch::Tensor& raw, const torch::Device& device);
+/// Float inputs on `device`, scaled and normalised as the data set says;
+/// with `augment`, the data set's augmentation is applied first (drawing from
+/// torch's default generator, which checkpoints save).
+torch::Tensor prepare_inputs(const DataSet& data, const torch::Tensor& raw, const torch::Device& device,
+                             bool augment = false);
 
 /// Endless, reproducible batches over one split: each epoch is a permutation
 /// drawn from (seed, epoch), so the position (epoch, index) is all the state a

@@ -24,6 +24,13 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+/// A data set's files are not in the cache: every run would fail alike, so
+/// the sweep stops and says which `graft data fetch` to run.
+class DataMissing : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A training run diverged (NaN/inf loss) or otherwise failed in a way that
 /// should mark that run failed while the rest of a sweep goes on.
 class RunFailed : public Error {

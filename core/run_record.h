@@ -4,7 +4,8 @@
 //   /                 attributes: status ("finished" | "failed" | "running"),
 //                     message, experiment, variant, run_id, seed, config (the
 //                     resolved YAML), config_hash, steps_done, total_steps,
-//                     samples, wall_time_s, steps_per_s, samples_per_s, runtime
+//                     samples, wall_time_s, steps_per_s, samples_per_s,
+//                     data_time_fraction, runtime
 //   /train/step       int64 [n]   steps at which training scalars were logged
 //   /train/<name>     float64 [n] one column per scalar (NaN where not logged)
 //   /eval/step        int64 [m]   steps at which the method was evaluated
@@ -43,6 +44,7 @@ struct RunRecord {
   std::string config_yaml, config_hash;
   std::int64_t steps_done = 0, total_steps = 0, samples = 0;
   double wall_time_s = 0, steps_per_s = 0, samples_per_s = 0;
+  double data_time_fraction = 0;  ///< share of training-step time spent drawing batches
   std::string runtime;
   ScalarTable train, eval;
   std::map<std::string, double> final_metrics;

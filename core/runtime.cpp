@@ -1,6 +1,7 @@
 #include "core/runtime.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -30,18 +31,22 @@ int available_cores() {
 
 ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads) {
   ThreadPlan plan;
-  if (threads <= 0) {
-    plan.torch_threads = 1;
-    plan.blas_threads = available_cores();
-  } else {
-    plan.torch_threads = static_cast<int>(threads);
-    plan.blas_threads = 1;
-  }
-  if (blas_threads > 0) plan.blas_threads = static_cast<int>(blas_threads);
+  plan.torch_threads = threads > 0 ? static_cast<int>(threads) : available_cores();
+  plan.blas_threads = blas_threads > 0 ? static_cast<int>(blas_threads) : 1;
   return plan;
 }
 
 void configure_threads(const ThreadPlan& plan) {
+  // glibc returns large blocks (im2col buffers, activations) to the kernel
+  // after every step and maps them again on the next: a conv step spent more
+  // time in page faults than in arithmetic (sys 2.5 s vs 0.4 s, 10-25% slower
+  // measured). Keeping them in the heap removes that.
+  static const bool allocator_tuned = [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    return true;
+  }();
+  (void)allocator_tuned;
   set_blas_threads(plan.blas_threads);
   torch::set_num_threads(plan.torch_threads);
   static bool interop_set = false;  // may be set only once per process

