@@ -30,7 +30,7 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 # `graft data fetch` runs `apt-get download`, which needs the package lists.
 lists_ready=1
-if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
   lists_ready=0
 fi
 if [ ${#missing[@]} -eq 0 ] && [ "$lists_ready" -eq 1 ]; then
