@@ -91,11 +91,11 @@ std::vector<std::string> ConfigNode::keys() const {
   return out;
 }
 
-void ConfigNode::merge_from(const ConfigNode& overlay) {
+void ConfigNode::merge_from(const ConfigNode& overlay, bool document_root) {
   if (overlay.is_map() && is_map()) {
     const ConfigNode* new_name = overlay.find("name");
     const ConfigNode* old_name = find("name");
-    if (new_name && old_name && new_name->is_scalar() && old_name->is_scalar() &&
+    if (!document_root && new_name && old_name && new_name->is_scalar() && old_name->is_scalar() &&
         new_name->text() != old_name->text()) {
       *this = overlay;
       return;
@@ -287,11 +287,11 @@ ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
       throw ConfigError(fmt::format("{}: _base_: file '{}' not found (paths are relative to {})",
                                     entry->mark().str(), base_path.string(), path.parent_path().string()));
     stack.push_back(base_path);
-    merged.merge_from(load_with_bases(base_path, stack));
+    merged.merge_from(load_with_bases(base_path, stack), /*document_root=*/true);
     stack.pop_back();
   }
   node.erase("_base_");
-  merged.merge_from(node);
+  merged.merge_from(node, /*document_root=*/true);
   return merged;
 }
 

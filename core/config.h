@@ -54,10 +54,12 @@ class ConfigNode {
   void push_back(ConfigNode value);
   std::vector<std::string> keys() const;
 
-  /// Deep merge: maps merge key by key, anything else replaces. A map that
-  /// names a different registered component (`name:` differs) replaces the
-  /// base map whole, because the base's options belong to another component.
-  void merge_from(const ConfigNode& overlay);
+  /// Deep merge: maps merge key by key, anything else replaces. Below the
+  /// document root, a map that names a different component (`name:` differs)
+  /// replaces the base map whole, because the base's options belong to another
+  /// component. Pass `document_root` when merging whole files or variants,
+  /// where `name:` is the experiment's name.
+  void merge_from(const ConfigNode& overlay, bool document_root = false);
 
   /// Block-style YAML, keys in insertion order.
   std::string to_yaml() const;

@@ -33,6 +33,7 @@ struct ExperimentSettings {
   std::int64_t threads = 0;
   std::int64_t blas_threads = 0;
   std::vector<std::string> report;
+  std::vector<std::string> selection;
   std::string output = "results";
   ConfigNode variants;
   ConfigNode grid;
@@ -57,6 +58,9 @@ struct ExperimentSettings {
     o.add("threads", &S::threads, "libtorch intra-op threads (0: every core)").min(0);
     o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: one; raise it with threads: 1 for MLPs)").min(0);
     o.add("report", &S::report, "metrics shown in the table (default: all final metrics)");
+    o.add("selection", &S::selection,
+          "model selection: for each metric S listed, the table adds <first report metric>@S, its value at the "
+          "evaluation where S was best (e.g. source.val_acc; target.val_acc is the target oracle)");
     o.add("output", &S::output, "folder that receives <name>/ with every run");
     o.add("variants", &S::variants, "map of row name -> overrides merged over this file");
     o.add("grid", &S::grid, "map of key.path -> list of values; every combination is run");
@@ -139,6 +143,7 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   run.threads = s.threads;
   run.blas_threads = s.blas_threads;
   run.report = s.report;
+  run.selection = s.selection;
 
   ConfigNode& r = run.resolved = ConfigNode::map();
   r.set("name", ConfigNode::scalar(s.name));
@@ -204,7 +209,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   for (const auto& [variant_name, overlay] : variants) {
     for (std::size_t combo = 0; combo < combinations; ++combo) {
       ConfigNode tree = base;
-      tree.merge_from(overlay);
+      tree.merge_from(overlay, /*document_root=*/true);
       std::string label_suffix;
       std::size_t rest = combo;
       for (const auto& axis : axes) {

@@ -43,7 +43,8 @@ struct RunConfig {
   std::string device;
   std::int64_t threads = 0;
   std::int64_t blas_threads = 0;
-  std::vector<std::string> report;  ///< metrics shown in the table (all if empty)
+  std::vector<std::string> report;     ///< metrics shown in the table (all if empty)
+  std::vector<std::string> selection;  ///< model-selection metrics: each adds "<metric>@<selector>" columns
 
   ConfigNode resolved;  ///< the run's full config, defaults included (saved, hashed)
 };

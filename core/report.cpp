@@ -24,8 +24,26 @@ MetricSummary mean_std(const std::vector<double>& values) {
   return s;
 }
 
+std::map<std::string, double> selected_metrics(const RunRecord& record, const std::string& selector) {
+  std::map<std::string, double> out;
+  auto it = record.eval.columns.find(selector);
+  if (it == record.eval.columns.end()) return out;
+  std::size_t best = 0;
+  bool found = false;
+  for (std::size_t i = 0; i < it->second.size(); ++i)
+    if (!std::isnan(it->second[i]) && (!found || it->second[i] > it->second[best])) {
+      best = i;
+      found = true;
+    }
+  if (!found) return out;
+  for (const auto& [name, column] : record.eval.columns)
+    if (!std::isnan(column[best])) out[name] = column[best];
+  return out;
+}
+
 Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
-                  const std::vector<RunRecord>& records, const std::vector<std::string>& report) {
+                  const std::vector<RunRecord>& records, const std::vector<std::string>& report,
+                  const std::vector<std::string>& selection) {
   Summary summary;
   summary.experiment = experiment;
   std::set<std::string> seen;
@@ -34,7 +52,11 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
     for (const auto& [name, value] : r.final_metrics)
       if (seen.insert(name).second) all.push_back(name);
   std::sort(all.begin(), all.end());
-  summary.metric_names = report.empty() ? all : report;
+  const std::vector<std::string> base = report.empty() ? all : report;
+  summary.metric_names = base;
+  // Model selection is shown for the headline (first) metric.
+  for (const auto& selector : selection)
+    if (!base.empty()) summary.metric_names.push_back(base.front() + "@" + selector);
 
   for (const auto& variant : variants) {
     SummaryRow row;
@@ -52,6 +74,8 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
       if (r.status != "finished") continue;
       ++row.finished;
       for (const auto& [name, value] : r.final_metrics) values[name].push_back(value);
+      for (const auto& selector : selection)
+        for (const auto& [name, value] : selected_metrics(r, selector)) values[name + "@" + selector].push_back(value);
       walls.push_back(r.wall_time_s);
       rates.push_back(r.samples_per_s);
     }
@@ -67,7 +91,8 @@ namespace {
 
 /// Accuracies and other values in [0, 1] read best as percentages.
 bool is_fraction_metric(const std::string& name) {
-  return name.size() >= 4 && (name.rfind("acc") == name.size() - 3 || name.find("p@") != std::string::npos);
+  const std::string base = name.substr(0, name.find('@'));
+  return base.size() >= 4 && (base.rfind("acc") == base.size() - 3 || base.find("p_at_") != std::string::npos);
 }
 
 std::string cell(const std::string& metric, const MetricSummary& s) {
@@ -128,7 +153,10 @@ std::string format_text_table(const Summary& summary) {
 
 std::string format_markdown(const Summary& summary) {
   const auto rows = table_cells(summary, true);
-  std::string out = fmt::format("# {}\n\nMean ± sample std over seeds; last-step metrics.\n\n", summary.experiment);
+  std::string out = fmt::format(
+      "# {}\n\nMean ± sample std over seeds. A plain metric is its value at the last step; M@S is M at the "
+      "evaluation where S was highest (model selection by S; selecting by a target metric is an oracle).\n\n",
+      summary.experiment);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     out += "|";
     for (const auto& c : rows[r]) out += " " + c + " |";

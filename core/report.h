@@ -31,9 +31,16 @@ struct Summary {
 };
 
 /// Groups records by variant (rows in `variants` order). `report` picks and
-/// orders the metric columns; empty means every final metric.
+/// orders the metric columns; empty means every final metric (the last
+/// evaluation). Each `selection` metric S adds a column "M@S" for the first
+/// reported metric M: M at the evaluation where S was highest (model selection).
 Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
-                  const std::vector<RunRecord>& records, const std::vector<std::string>& report);
+                  const std::vector<RunRecord>& records, const std::vector<std::string>& report,
+                  const std::vector<std::string>& selection = {});
+
+/// The metrics of the evaluation row where `selector` is highest (first such
+/// row); empty when the record has no such column.
+std::map<std::string, double> selected_metrics(const RunRecord& record, const std::string& selector);
 
 MetricSummary mean_std(const std::vector<double>& values);
 

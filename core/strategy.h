@@ -139,6 +139,9 @@ class Strategy : public torch::nn::Module {
   virtual void after_update(StepContext& /*ctx*/) {}
   /// Metrics on held-out data, e.g. "target.test_acc".
   virtual Metrics evaluate(const EvalContext& ctx) = 0;
+  /// The representation a plot of the feature space shows (source vs target
+  /// before and after adaptation); undefined when the method has none.
+  virtual torch::Tensor features(const torch::Tensor& /*inputs*/) { return {}; }
   /// State beyond registered modules, for checkpoints.
   virtual void save_extra(torch::serialize::OutputArchive& /*archive*/) const {}
   virtual void load_extra(torch::serialize::InputArchive& /*archive*/) {}

@@ -51,7 +51,9 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
 
   const std::vector<std::string> report = experiment.runs.empty() ? std::vector<std::string>{}
                                                                   : experiment.runs.front().report;
-  result.summary = summarize(experiment.name, experiment.variants, records, report);
+  const std::vector<std::string> selection = experiment.runs.empty() ? std::vector<std::string>{}
+                                                                     : experiment.runs.front().selection;
+  result.summary = summarize(experiment.name, experiment.variants, records, report, selection);
   write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
   write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
   return result;

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/plots.h"
 #include "core/progress.h"
 #include "core/registries.h"
 #include "core/runtime.h"
@@ -126,6 +127,47 @@ bool load_checkpoint(const std::string& path, const std::string& config_hash, Ch
   return true;
 }
 
+/// Features of up to `count` test (else train) examples of every domain, in
+/// domain order; empty when the method exposes no features.
+std::vector<torch::Tensor> domain_features(Strategy& strategy, const std::map<std::string, std::shared_ptr<const DataSet>>& domains,
+                                           const torch::Device& device, std::int64_t count = 500) {
+  torch::NoGradGuard no_grad;
+  strategy.eval();
+  std::vector<torch::Tensor> out;
+  for (const auto& [name, data] : domains) {
+    const Split& split = data->split(data->has_split("test") ? "test" : "train");
+    const auto x = prepare_inputs(*data, split.inputs.slice(0, 0, std::min(count, split.size())), device);
+    auto f = strategy.features(x);
+    if (!f.defined()) {
+      out.clear();
+      break;
+    }
+    out.push_back(f.flatten(1).to(torch::kCPU, torch::kFloat64));
+  }
+  strategy.train();
+  return out;
+}
+
+/// The first two principal components of the pooled features, one series per domain.
+Chart pca_chart(const std::string& title, const std::vector<torch::Tensor>& features,
+                const std::vector<std::string>& domain_names) {
+  Chart chart{title, "principal component 1", {}, true};
+  if (features.empty()) return chart;
+  const auto all = torch::cat(features);
+  const auto centred = all - all.mean(0, true);
+  const auto v = std::get<2>(torch::linalg_svd(centred, false));
+  const auto projected = torch::matmul(centred, v.slice(0, 0, 2).t()).contiguous();
+  std::int64_t row = 0;
+  for (std::size_t d = 0; d < features.size(); ++d) {
+    const auto part = projected.slice(0, row, row + features[d].size(0));
+    row += features[d].size(0);
+    const auto x = part.select(1, 0).contiguous(), y = part.select(1, 1).contiguous();
+    chart.series.push_back({domain_names[d], std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()),
+                            std::vector<double>(y.data_ptr<double>(), y.data_ptr<double>() + y.numel())});
+  }
+  return chart;
+}
+
 }  // namespace
 
 RunRecord train_run(const RunConfig& run, const std::string& run_dir, const TrainOptions& options) {
@@ -197,6 +239,11 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     eval_ctx.batch_size = run.eval_batch_size;
     eval_ctx.domains = setup.domains;
 
+    // The feature space before training, for the before/after plot; kept on
+    // disk so that a resumed run still has it.
+    const std::string initial_features_path = run_dir + "/features_init.pt";
+    std::vector<torch::Tensor> initial_features;
+
     // Resume where a killed run left off.
     std::int64_t first_step = 0;
     if (fs::exists(checkpoint_path) &&
@@ -212,6 +259,16 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
       std::fprintf(stderr, "%s%sresumed from step %lld of %lld\n", options.label.c_str(),
                    options.label.empty() ? "" : " ", static_cast<long long>(first_step),
                    static_cast<long long>(run.steps));
+    }
+
+    if (first_step == 0) {
+      initial_features = domain_features(*strategy, setup.domains, device);
+      if (!initial_features.empty()) {
+        torch::save(initial_features, initial_features_path + ".tmp");
+        fs::rename(initial_features_path + ".tmp", initial_features_path);
+      }
+    } else if (fs::exists(initial_features_path)) {
+      torch::load(initial_features, initial_features_path);
     }
 
     StepContext ctx;
@@ -278,6 +335,16 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     save_checkpoint(checkpoint_path, record.config_hash, final_state, *strategy, optimizer.get(), streams);
     record.final_metrics = record.eval.last();
     record.status = "finished";
+    const auto final_features = domain_features(*strategy, setup.domains, device);
+    if (!final_features.empty() && initial_features.size() == final_features.size()) {
+      const auto names = keys_of(setup.domains);
+      write_file_atomically(run_dir + "/features.svg",
+                            render_svg(fmt::format("{} — {} (seed {}): features, PCA of the test sets", run.experiment,
+                                                   run.variant, run.seed),
+                                       {pca_chart("before training", initial_features, names),
+                                        pca_chart("after training", final_features, names)},
+                                       2));
+    }
     bar.finish(fmt::format("done, data {:.1f}% of step time {}", 100 * record.data_time_fraction,
                            loss_status(record.train.last())));
   } catch (const RunFailed& e) {
@@ -300,6 +367,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
   record.steps_per_s = record.wall_time_s > 0 ? progress.steps_done / record.wall_time_s : 0;
   record.samples_per_s = record.wall_time_s > 0 ? progress.samples / record.wall_time_s : 0;
   write_run_record(record_path, record);
+  write_file_atomically(run_dir + "/curves.svg", run_curves_svg(record));
   return record;
 }
 

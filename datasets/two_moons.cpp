@@ -6,7 +6,8 @@
 
 namespace graft {
 
-Split sample_two_moons(std::int64_t per_moon, double noise, double rotation_degrees, torch::Generator& generator) {
+Split sample_two_moons(std::int64_t per_moon, double noise, double rotation_degrees, torch::Generator& generator,
+                       double scale) {
   const auto options = torch::TensorOptions().dtype(torch::kFloat64);
   const auto upper_t = torch::rand({per_moon}, generator, options) * M_PI;
   const auto lower_t = torch::rand({per_moon}, generator, options) * M_PI;
@@ -20,7 +21,7 @@ Split sample_two_moons(std::int64_t per_moon, double noise, double rotation_degr
   const double angle = rotation_degrees * M_PI / 180.0;
   const auto centre = torch::tensor({0.5, 0.25}, options);
   const auto rotation = torch::tensor({{std::cos(angle), -std::sin(angle)}, {std::sin(angle), std::cos(angle)}}, options);
-  points = torch::matmul(points - centre, rotation.t()) + centre;
+  points = scale * torch::matmul(points - centre, rotation.t()) + centre;
 
   Split split;
   split.inputs = points.to(torch::kFloat32);
@@ -33,9 +34,9 @@ TwoMoons::TwoMoons(Options options, const DataContext& ctx) {
   input_shape = {2};
   num_classes = 2;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(ctx.domain_seed());
-  splits["train"] = sample_two_moons(options.train_per_moon, options.noise, options.rotation, generator);
-  splits["val"] = sample_two_moons(options.test_per_moon, options.noise, options.rotation, generator);
-  splits["test"] = sample_two_moons(options.test_per_moon, options.noise, options.rotation, generator);
+  for (const char* split : {"train", "val", "test"})
+    splits[split] = sample_two_moons(split == std::string("train") ? options.train_per_moon : options.test_per_moon,
+                                     options.noise, options.rotation, generator, options.scale);
 }
 
 GRAFT_REGISTER_DATASET(TwoMoons, "two_moons", "two interleaving half-moons, optionally rotated (synthetic; Ganin et al. sec. 5.1)");

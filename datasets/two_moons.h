@@ -16,17 +16,20 @@ struct TwoMoonsOptions {
   std::int64_t test_per_moon = 500;
   double noise = 0.1;                  ///< std of Gaussian noise added to each point
   double rotation = 0.0;               ///< degrees, about the centre of the two moons
+  double scale = 1.0;                  ///< stretch about the centre (a covariance shift)
 
   static void declare(OptionSet<TwoMoonsOptions>& o) {
     o.add("train_per_moon", &TwoMoonsOptions::train_per_moon, "training points per moon (paper: 150)").min(1);
     o.add("test_per_moon", &TwoMoonsOptions::test_per_moon, "val and test points per moon, each").min(1);
     o.add("noise", &TwoMoonsOptions::noise, "std of the Gaussian noise on each coordinate").min(0.0);
     o.add("rotation", &TwoMoonsOptions::rotation, "rotation in degrees (target domain: 35)").min(-360.0).max(360.0);
+    o.add("scale", &TwoMoonsOptions::scale, "stretch about the centre after rotating (a covariance shift)").above(0.0);
   }
 };
 
 /// Samples `per_moon` points of each moon with labels 0 (upper) and 1 (lower).
-Split sample_two_moons(std::int64_t per_moon, double noise, double rotation_degrees, torch::Generator& generator);
+Split sample_two_moons(std::int64_t per_moon, double noise, double rotation_degrees, torch::Generator& generator,
+                       double scale = 1.0);
 
 /// The registered data set: splits train / val / test, 2 classes.
 struct TwoMoons : DataSet {

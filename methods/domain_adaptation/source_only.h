@@ -30,6 +30,7 @@ class SourceOnly : public Strategy {
   std::vector<ParameterGroup> parameter_groups() override;
   StepReport train_step(StepContext& ctx) override;
   Metrics evaluate(const EvalContext& ctx) override;
+  torch::Tensor features(const torch::Tensor& inputs) override { return backbone_->forward(inputs); }
 
  private:
   Options options_;

@@ -41,6 +41,14 @@ TEST(Config, AnotherComponentNameReplacesTheBaseOptions) {
   EXPECT_EQ(base.find("method")->find("name")->text(), "source_only");
 }
 
+TEST(Config, BaseWithAnotherExperimentNameStillMerges) {
+  TempDir dir;
+  dir.write("base.yaml", "name: base\nsteps: 100\n");
+  const ConfigNode root = load_config_file(dir.write("child.yaml", "_base_: base.yaml\nname: child\n"));
+  EXPECT_EQ(root.find("name")->text(), "child");
+  EXPECT_EQ(root.find("steps")->text(), "100");
+}
+
 TEST(Config, BaseCycleIsAnError) {
   TempDir dir;
   dir.write("a.yaml", "_base_: b.yaml\n");

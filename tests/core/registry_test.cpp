@@ -10,9 +10,10 @@ namespace {
 // Registrations must survive linking: every built-in is found by name.
 TEST(Registry, EveryBuiltInIsRegistered) {
   const std::map<std::string, std::vector<std::string>> expected{
-      {"method", {"source_only", "dann"}},
-      {"model", {"mlp"}},
-      {"dataset", {"two_moons"}},
+      {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "target_oracle"}},
+      {"model", {"mlp", "dann_mnist", "lenet"}},
+      {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
+                   "multi_fashion"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "dann_annealing", "cosine", "step"}},
   };

@@ -2,37 +2,24 @@
 
 #include <gtest/gtest.h>
 
-#include "core/experiment.h"
-#include "core/trainer.h"
-#include "tests/test_util.h"
+#include "tests/methods/method_test_util.h"
 
 namespace graft {
 namespace {
 
-using testing::TempDir;
+using testing::kRotatedMoons;
+using testing::train_small;
 
 double target_accuracy(const std::string& method, std::int64_t seed) {
-  TempDir dir;
-  const auto file = dir.write("e.yaml", R"(name: moons
-data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
-model: {name: mlp, hidden: [15]}
-optimizer: {name: sgd, lr: 0.05, momentum: 0.9}
-steps: 1500
-threads: 1
-checkpoint_every: 0
-)");
-  const Experiment e = load_experiment(file, {"method.name=" + method, "seeds=[" + std::to_string(seed) + "]"});
-  const RunRecord r = train_run(e.runs[0], dir.file("run"), {false, ""});
-  EXPECT_EQ(r.status, "finished") << r.message;
-  return r.final_metrics.at("target.test_acc");
+  return train_small(kRotatedMoons, method, seed).final_metrics.at("target.test_acc");
 }
 
 // The paper's toy result (JMLR 2016, sec. 5.1): on moons rotated by 35°,
 // DANN classifies the target far better than a network trained on the source.
 TEST(Dann, BeatsSourceOnlyOnRotatedMoons) {
   for (std::int64_t seed : {0, 1}) {
-    const double source_only = target_accuracy("source_only", seed);
-    const double dann = target_accuracy("dann", seed);
+    const double source_only = target_accuracy("{name: source_only}", seed);
+    const double dann = target_accuracy("{name: dann}", seed);
     EXPECT_GT(dann, source_only + 0.05) << "seed " << seed << ": dann " << dann << " vs " << source_only;
   }
 }
@@ -45,6 +32,34 @@ TEST(Dann, LambdaFollowsTheScheduleOverTheRealSteps) {
   options.lambda_schedule = "constant";
   options.lambda_max = 0.3;
   EXPECT_DOUBLE_EQ(Dann(options).lambda_at(0.0), 0.3);
+}
+
+TEST(Dann, LoggedLambdaUsesTheRunsOwnLength) {
+  // Same schedule whatever `steps` is: lambda reaches ~1 at the last step.
+  for (int steps : {200, 700}) {
+    const RunRecord r = train_small(kRotatedMoons, "{name: dann}", 0, {"steps=" + std::to_string(steps), "log_every=1"});
+    const auto& lambda = r.train.columns.at("lambda");
+    EXPECT_DOUBLE_EQ(lambda.front(), 0.0);
+    EXPECT_NEAR(lambda.back(), 0.9999092, 1e-6) << steps;
+  }
+}
+
+// A short version of the quick start: DANN above source only on MNIST -> MNIST-M.
+TEST(DannMnistM, BeatsSourceOnlyInAShortRun) {
+  const std::string experiment = R"(name: mm
+data: {source: {name: mnist, channels: 3}, target: {name: mnist_m}}
+model: {name: dann_mnist}
+optimizer: {name: sgd, lr: 0.01, momentum: 0.9}
+schedule: {name: dann_annealing}
+steps: 800
+batch_size: 64
+checkpoint_every: 0
+)";
+  const double source_only =
+      train_small(experiment, "{name: source_only, head_hidden: [100, 100]}").final_metrics.at("target.test_acc");
+  const double dann = train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100]}")
+                          .final_metrics.at("target.test_acc");
+  EXPECT_GT(dann, source_only + 0.01) << "dann " << dann << " vs source only " << source_only;
 }
 
 }  // namespace

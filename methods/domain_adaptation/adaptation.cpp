@@ -1,0 +1,50 @@
+#include "methods/domain_adaptation/adaptation.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace graft {
+
+std::vector<StreamRequest> DomainAdaptation::streams() const {
+  return {{"source", common_.source, "train", true}, {"target", common_.target, "train", false}};
+}
+
+void DomainAdaptation::setup(const SetupContext& ctx) {
+  const DataSet& source = ctx.domain(common_.source);
+  const DataSet& target = ctx.domain(common_.target);
+  GRAFT_CHECK(source.input_shape == target.input_shape, fmt::format("method '{}'", method_name_),
+              "source '{}' [{}] and target '{}' [{}] differ in shape; set `channels` or `size` on one of them",
+              source.name, fmt::join(source.input_shape, "x"), target.name, fmt::join(target.input_shape, "x"));
+  backbone_ = register_module("backbone", ctx.make_backbone(source.input_shape));
+  label_head_ =
+      register_module("label_head", make_mlp_head(backbone_->feature_dim(), common_.head_hidden, source.num_classes));
+  setup_extra(ctx, backbone_->feature_dim(), source.num_classes);
+}
+
+std::vector<ParameterGroup> DomainAdaptation::parameter_groups() {
+  std::vector<ParameterGroup> groups{{"backbone", backbone_->parameters(), 1.0},
+                                     {"label_head", label_head_->parameters(), 1.0}};
+  for (auto& g : extra_groups()) groups.push_back(std::move(g));
+  return groups;
+}
+
+DomainAdaptation::Forward DomainAdaptation::forward_both(const StepContext& ctx) {
+  const Batch& source = ctx.batch("source");
+  const Batch& target = ctx.batch("target");
+  Forward f;
+  f.source_rows = source.size();
+  f.features = backbone_->forward(torch::cat({source.inputs, target.inputs}));
+  f.logits = label_head_->forward(f.features);
+  return f;
+}
+
+torch::Tensor DomainAdaptation::task_loss(const Forward& forward, const StepContext& ctx) const {
+  return torch::nn::functional::cross_entropy(forward.source_logits(), ctx.batch("source").target("label"));
+}
+
+Metrics DomainAdaptation::evaluate(const EvalContext& ctx) {
+  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return label_head_->forward(backbone_->forward(x)); });
+}
+
+}  // namespace graft

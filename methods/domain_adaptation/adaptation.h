@@ -1,0 +1,67 @@
+#pragma once
+// What the unsupervised domain-adaptation methods share: a backbone and a
+// label head trained on a labelled source stream and an unlabelled target
+// stream, one forward pass over both batches, and classifier evaluation on
+// every domain. DANN, CDAN, Deep CORAL and DAN add their alignment term.
+
+#include <string>
+#include <vector>
+
+#include "core/options.h"
+#include "core/strategy.h"
+
+namespace graft {
+
+struct TwoDomainOptions {
+  std::string source = "source";          ///< labelled `data:` domain
+  std::string target = "target";          ///< unlabelled `data:` domain
+  std::vector<std::int64_t> head_hidden;  ///< hidden widths of the label head (empty: linear)
+};
+
+template <class T>
+void declare_two_domain_options(OptionSet<T>& o) {
+  o.add("source", static_cast<std::string T::*>(&TwoDomainOptions::source), "labelled `data:` domain");
+  o.add("target", static_cast<std::string T::*>(&TwoDomainOptions::target),
+        "unlabelled `data:` domain (its labels are never read)");
+  o.add("head_hidden", static_cast<std::vector<std::int64_t> T::*>(&TwoDomainOptions::head_hidden),
+        "hidden widths of the label head (empty: linear)")
+      .min(1);
+}
+
+class DomainAdaptation : public Strategy {
+ public:
+  explicit DomainAdaptation(TwoDomainOptions common, std::string method_name)
+      : common_(std::move(common)), method_name_(std::move(method_name)) {}
+
+  std::vector<StreamRequest> streams() const override;
+  void setup(const SetupContext& ctx) override;
+  std::vector<ParameterGroup> parameter_groups() override;
+  Metrics evaluate(const EvalContext& ctx) override;
+  torch::Tensor features(const torch::Tensor& inputs) override { return backbone_->forward(inputs); }
+
+ protected:
+  /// Features and logits of one pass over cat(source, target): batch-norm
+  /// statistics (where a backbone has them) are shared between the domains.
+  struct Forward {
+    torch::Tensor features, logits;  ///< [source rows; target rows]
+    std::int64_t source_rows = 0;
+    torch::Tensor source_features() const { return features.slice(0, 0, source_rows); }
+    torch::Tensor target_features() const { return features.slice(0, source_rows); }
+    torch::Tensor source_logits() const { return logits.slice(0, 0, source_rows); }
+    torch::Tensor target_logits() const { return logits.slice(0, source_rows); }
+  };
+  Forward forward_both(const StepContext& ctx);
+  /// Cross-entropy of the source logits against the source labels.
+  torch::Tensor task_loss(const Forward& forward, const StepContext& ctx) const;
+
+  /// Hooks for the method's own modules (domain classifier, ...).
+  virtual void setup_extra(const SetupContext& /*ctx*/, std::int64_t /*feature_dim*/, std::int64_t /*classes*/) {}
+  virtual std::vector<ParameterGroup> extra_groups() { return {}; }
+
+  TwoDomainOptions common_;
+  std::string method_name_;
+  std::shared_ptr<Backbone> backbone_;
+  torch::nn::Sequential label_head_{nullptr};
+};
+
+}  // namespace graft

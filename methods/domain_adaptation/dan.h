@@ -1,0 +1,40 @@
+#pragma once
+// DAN: deep adaptation network (Long et al., ICML 2015). The multi-kernel
+// maximum mean discrepancy between source and target features,
+//   MMD^2 = E k(s, s') + E k(t, t') - 2 E k(s, t),   k = sum_u exp(-||a-b||^2 / sigma_u)
+// (eq. 2-3; the biased quadratic estimate), with `kernels` Gaussian bandwidths
+// sigma_u = sigma * multiplier^(u - kernels/2) around sigma, the mean squared
+// pairwise distance of the batch (no gradient through the bandwidth), as in
+// the authors' and TLlib's implementations. Added to the task loss with `weight`.
+
+#include "methods/domain_adaptation/adaptation.h"
+
+namespace graft {
+
+/// Multi-kernel MMD^2 between [n, d] and [m, d] batches.
+torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, std::int64_t kernels = 5,
+                     double multiplier = 2.0);
+
+struct DanOptions : TwoDomainOptions {
+  double weight = 1.0;
+  std::int64_t kernels = 5;
+  double multiplier = 2.0;
+  static void declare(OptionSet<DanOptions>& o) {
+    declare_two_domain_options(o);
+    o.add("weight", &DanOptions::weight, "weight of the MK-MMD loss").min(0.0);
+    o.add("kernels", &DanOptions::kernels, "number of Gaussian kernels").min(1);
+    o.add("multiplier", &DanOptions::multiplier, "ratio between neighbouring bandwidths").above(1.0);
+  }
+};
+
+class Dan : public DomainAdaptation {
+ public:
+  using Options = DanOptions;
+  explicit Dan(Options options) : DomainAdaptation(options, "dan"), options_(std::move(options)) {}
+  StepReport train_step(StepContext& ctx) override;
+
+ private:
+  Options options_;
+};
+
+}  // namespace graft
