@@ -34,6 +34,8 @@ struct ExperimentSettings {
   std::int64_t blas_threads = 0;
   std::vector<std::string> report;
   std::vector<std::string> selection;
+  ConfigNode tasks;
+  ConfigNode delta_m;
   std::string output = "results";
   ConfigNode variants;
   ConfigNode grid;
@@ -61,6 +63,10 @@ struct ExperimentSettings {
     o.add("selection", &S::selection,
           "model selection: for each metric S listed, the table adds <first report metric>@S, its value at the "
           "evaluation where S was best (e.g. source.val_acc; target.val_acc is the target oracle)");
+    o.add("tasks", &S::tasks, "multi-task: map of task name -> {target, loss, head_hidden} (`graft describe task`)");
+    o.add("delta_m", &S::delta_m,
+          "multi-task: map of metric -> variant that is its single-task baseline; adds a Delta_m % column "
+          "(Maninis et al. 2019; lower is better)");
     o.add("output", &S::output, "folder that receives <name>/ with every run");
     o.add("variants", &S::variants, "map of row name -> overrides merged over this file");
     o.add("grid", &S::grid, "map of key.path -> list of values; every combination is run");
@@ -144,6 +150,7 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   run.blas_threads = s.blas_threads;
   run.report = s.report;
   run.selection = s.selection;
+  run.tasks = parse_tasks(s.tasks, "tasks");
 
   ConfigNode& r = run.resolved = ConfigNode::map();
   r.set("name", ConfigNode::scalar(s.name));
@@ -152,6 +159,7 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   r.set("data", data);
   if (!run.model.is_null()) r.set("model", run.model);
   r.set("method", run.method);
+  if (!run.tasks.empty()) r.set("tasks", dump_tasks(run.tasks));
   r.set("optimizer", run.optimizer);
   r.set("schedule", run.schedule);
   const ConfigNode dumped = options_of<ExperimentSettings>().dump(s);
@@ -246,6 +254,18 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
       }
       experiment.variants.push_back(variant);
     }
+  }
+  if (top.delta_m.is_map()) {
+    for (const auto& entry : top.delta_m.entries()) {
+      const std::string baseline = parse_string(entry.value, "delta_m." + entry.key);
+      if (std::find(experiment.variants.begin(), experiment.variants.end(), baseline) == experiment.variants.end())
+        config_fail(entry.value, "delta_m." + entry.key,
+                    fmt::format("'{}' is not a variant of this experiment; {}", baseline,
+                                choices_hint(baseline, experiment.variants)));
+      experiment.delta_m.emplace_back(entry.key, baseline);
+    }
+  } else if (!top.delta_m.is_null()) {
+    config_fail(top.delta_m, "delta_m", "expected a map of metric -> baseline variant, e.g. {left.test_acc: stl_left}");
   }
   return experiment;
 }

@@ -22,6 +22,7 @@
 
 #include "core/config.h"
 #include "core/options.h"
+#include "core/tasks.h"
 
 namespace graft {
 
@@ -45,6 +46,7 @@ struct RunConfig {
   std::int64_t blas_threads = 0;
   std::vector<std::string> report;     ///< metrics shown in the table (all if empty)
   std::vector<std::string> selection;  ///< model-selection metrics: each adds "<metric>@<selector>" columns
+  std::vector<TaskSpec> tasks;         ///< multi-task experiments: what to predict (empty: "label")
 
   ConfigNode resolved;  ///< the run's full config, defaults included (saved, hashed)
 };
@@ -56,6 +58,8 @@ struct Experiment {
   std::vector<std::string> variants;   ///< table rows, in file order
   std::vector<RunConfig> runs;
   ConfigNode resolved;                 ///< the merged file after overrides (before expansion)
+  /// Delta_m columns: metric -> the variant that is its single-task baseline.
+  std::vector<std::pair<std::string, std::string>> delta_m;
 };
 
 /// Loads, merges, expands and validates an experiment. Throws ConfigError

@@ -41,9 +41,25 @@ std::map<std::string, double> selected_metrics(const RunRecord& record, const st
   return out;
 }
 
+bool higher_is_better(const std::string& metric) {
+  const std::string base = metric.substr(0, metric.find('@'));
+  for (const char* lower : {"mse", "loss", "err", "mae"})
+    if (base.find(lower) != std::string::npos) return false;
+  return true;
+}
+
+double delta_m_percent(const std::vector<double>& method, const std::vector<double>& baseline,
+                       const std::vector<bool>& higher_better) {
+  double sum = 0;
+  for (std::size_t i = 0; i < method.size(); ++i)
+    sum += (higher_better[i] ? -1.0 : 1.0) * (method[i] - baseline[i]) / baseline[i];
+  return method.empty() ? 0.0 : 100.0 * sum / static_cast<double>(method.size());
+}
+
 Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
                   const std::vector<RunRecord>& records, const std::vector<std::string>& report,
-                  const std::vector<std::string>& selection) {
+                  const std::vector<std::string>& selection,
+                  const std::vector<std::pair<std::string, std::string>>& delta_m) {
   Summary summary;
   summary.experiment = experiment;
   std::set<std::string> seen;
@@ -58,6 +74,7 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
   for (const auto& selector : selection)
     if (!base.empty()) summary.metric_names.push_back(base.front() + "@" + selector);
 
+  std::map<std::string, std::map<std::string, double>> variant_means;  // for Delta_m
   for (const auto& variant : variants) {
     SummaryRow row;
     row.variant = variant;
@@ -80,9 +97,32 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
       rates.push_back(r.samples_per_s);
     }
     for (const auto& name : summary.metric_names) row.metrics[name] = mean_std(values[name]);
+    for (const auto& [name, list] : values)
+      if (!list.empty()) variant_means[variant][name] = mean_std(list).mean;
     row.wall_time_s = mean_std(walls);
     row.samples_per_s = mean_std(rates);
     summary.rows.push_back(std::move(row));
+  }
+  if (!delta_m.empty()) {
+    summary.show_delta_m = true;
+    for (auto& row : summary.rows) {
+      std::vector<double> method, baseline;
+      std::vector<bool> higher;
+      bool complete = true;
+      for (const auto& [metric, base_variant] : delta_m) {
+        const auto& mine = variant_means[row.variant];
+        const auto& theirs = variant_means[base_variant];
+        if (!mine.count(metric) || !theirs.count(metric)) {
+          complete = false;
+          break;
+        }
+        method.push_back(mine.at(metric));
+        baseline.push_back(theirs.at(metric));
+        higher.push_back(higher_is_better(metric));
+      }
+      row.has_delta_m = complete;
+      if (complete) row.delta_m = delta_m_percent(method, baseline, higher);
+    }
   }
   return summary;
 }
@@ -105,6 +145,7 @@ std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool w
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header{"variant", "runs"};
   for (const auto& m : summary.metric_names) header.push_back(with_units && is_fraction_metric(m) ? m + " (%)" : m);
+  if (summary.show_delta_m) header.push_back("Δm %");
   header.push_back("time/run");
   header.push_back("samples/s");
   rows.push_back(header);
@@ -113,6 +154,7 @@ std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool w
                                                                           row.failed)
                                                           : fmt::format("{}/{}", row.finished, row.runs)};
     for (const auto& m : summary.metric_names) cells.push_back(cell(m, row.metrics.at(m)));
+    if (summary.show_delta_m) cells.push_back(row.has_delta_m ? fmt::format("{:+.2f}", row.delta_m) : "-");
     cells.push_back(row.wall_time_s.n ? format_duration(row.wall_time_s.mean) : "-");
     cells.push_back(row.samples_per_s.n ? fmt::format("{:.0f}", row.samples_per_s.mean) : "-");
     rows.push_back(cells);
@@ -155,7 +197,8 @@ std::string format_markdown(const Summary& summary) {
   const auto rows = table_cells(summary, true);
   std::string out = fmt::format(
       "# {}\n\nMean ± sample std over seeds. A plain metric is its value at the last step; M@S is M at the "
-      "evaluation where S was highest (model selection by S; selecting by a target metric is an oracle).\n\n",
+      "evaluation where S was highest (model selection by S; selecting by a target metric is an oracle). "
+      "Δm % is the mean relative change against the single-task baselines, signed so that lower is better.\n\n",
       summary.experiment);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     out += "|";
@@ -181,6 +224,7 @@ std::string format_csv(const Summary& summary) {
   };
   std::string out = "variant,runs,finished,failed";
   for (const auto& m : summary.metric_names) out += fmt::format(",{}_mean,{}_std,{}_n", m, m, m);
+  if (summary.show_delta_m) out += ",delta_m_percent";
   out += ",wall_time_s_mean,samples_per_s_mean\n";
   for (const auto& row : summary.rows) {
     out += fmt::format("{},{},{},{}", quote(row.variant), row.runs, row.finished, row.failed);
@@ -188,6 +232,7 @@ std::string format_csv(const Summary& summary) {
       const auto& s = row.metrics.at(m);
       out += s.n ? fmt::format(",{:.17g},{:.17g},{}", s.mean, s.std, s.n) : ",,,0";
     }
+    if (summary.show_delta_m) out += row.has_delta_m ? fmt::format(",{:.6g}", row.delta_m) : ",";
     out += fmt::format(",{:.6g},{:.6g}\n", row.wall_time_s.mean, row.samples_per_s.mean);
   }
   return out;

@@ -21,6 +21,8 @@ struct SummaryRow {
   int runs = 0, finished = 0, failed = 0;
   std::map<std::string, MetricSummary> metrics;
   MetricSummary wall_time_s, samples_per_s;
+  bool has_delta_m = false;
+  double delta_m = 0;  ///< Delta_m % against the single-task baselines (lower is better)
   std::string failure;  ///< first failure message, if any
 };
 
@@ -28,6 +30,7 @@ struct Summary {
   std::string experiment;
   std::vector<std::string> metric_names;  ///< columns, in display order
   std::vector<SummaryRow> rows;
+  bool show_delta_m = false;
 };
 
 /// Groups records by variant (rows in `variants` order). `report` picks and
@@ -36,7 +39,18 @@ struct Summary {
 /// reported metric M: M at the evaluation where S was highest (model selection).
 Summary summarize(const std::string& experiment, const std::vector<std::string>& variants,
                   const std::vector<RunRecord>& records, const std::vector<std::string>& report,
-                  const std::vector<std::string>& selection = {});
+                  const std::vector<std::string>& selection = {},
+                  const std::vector<std::pair<std::string, std::string>>& delta_m = {});
+
+/// Whether a larger value of `metric` is better (accuracies, P@k) or not
+/// (mse, loss, error).
+bool higher_is_better(const std::string& metric);
+
+/// Delta_m % (Maninis et al. 2019; Vandenhende et al.): the mean over metrics
+/// of (-1)^d (M_m - M_b) / M_b * 100, d = 1 when higher is better, so lower
+/// is better and a method that beats every baseline is negative.
+double delta_m_percent(const std::vector<double>& method, const std::vector<double>& baseline,
+                       const std::vector<bool>& higher_better);
 
 /// The metrics of the evaluation row where `selector` is highest (first such
 /// row); empty when the record has no such column.

@@ -50,6 +50,7 @@
 
 #include "core/data.h"
 #include "core/model.h"
+#include "core/tasks.h"
 
 namespace graft {
 
@@ -81,6 +82,8 @@ struct SetupContext {
   std::int64_t total_steps = 0;
   std::uint64_t seed = 0;
   std::map<std::string, std::shared_ptr<const DataSet>> domains;
+  /// The experiment's `tasks:` (empty for single-task experiments).
+  std::vector<TaskSpec> tasks;
   /// Builds the backbone named under `model:` for inputs of this shape.
   std::function<std::shared_ptr<Backbone>(const std::vector<std::int64_t>& input_shape)> make_backbone;
 

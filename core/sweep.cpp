@@ -53,7 +53,7 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
                                                                   : experiment.runs.front().report;
   const std::vector<std::string> selection = experiment.runs.empty() ? std::vector<std::string>{}
                                                                      : experiment.runs.front().selection;
-  result.summary = summarize(experiment.name, experiment.variants, records, report, selection);
+  result.summary = summarize(experiment.name, experiment.variants, records, report, selection, experiment.delta_m);
   write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
   write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
   return result;

@@ -198,6 +198,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     setup.device = device;
     setup.total_steps = run.steps;
     setup.seed = static_cast<std::uint64_t>(run.seed);
+    setup.tasks = run.tasks;
     for (const auto& [domain, node] : run.data) {
       data_ctx.domain = domain;
       setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);

@@ -38,6 +38,12 @@ ImageSplits paired(const ImageSplits& base, std::uint64_t seed) {
   return out;
 }
 
+/// A regression target for mixed-loss experiments: the sum of the two labels.
+void add_sum_target(DataSet& data) {
+  for (auto& [name, split] : data.splits)
+    split.targets["sum"] = (split.targets.at("left") + split.targets.at("right")).to(torch::kFloat32);
+}
+
 }  // namespace
 
 MultiMnist::MultiMnist(Options options, const DataContext& ctx) {
@@ -45,6 +51,7 @@ MultiMnist::MultiMnist(Options options, const DataContext& ctx) {
     return paired(load_mnist_splits(ctx.cache_dir), static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "multi_mnist", std::move(splits), options, 10, {"left", "right"});
+  add_sum_target(*this);
 }
 
 MultiFashion::MultiFashion(Options options, const DataContext& ctx) {
@@ -52,6 +59,7 @@ MultiFashion::MultiFashion(Options options, const DataContext& ctx) {
     return paired(load_fashion_mnist_splits(ctx.cache_dir), static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "multi_fashion", std::move(splits), options, 10, {"left", "right"});
+  add_sum_target(*this);
 }
 
 GRAFT_REGISTER_DATASET(MultiMnist, "multi_mnist", "two MNIST digits per image; tasks left and right (Sener & Koltun 2018)");

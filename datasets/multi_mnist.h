@@ -2,7 +2,8 @@
 // MultiMNIST (Sener & Koltun 2018) and MultiFashion (Lin et al. 2019): two
 // images on a 36x36 canvas, one at the top-left corner and one shifted 8 px
 // right and down (pixel-wise maximum where they overlap), the canvas resized
-// to 28x28 (area averaging). Tasks: "left" (top-left item) and "right". Each
+// to 28x28 (area averaging). Targets: "left" (top-left item), "right", and
+// "sum" (left + right as a number, for a regression task). Each
 // image of a split is paired with a random partner from the same split
 // (`recipe_seed`); cached in <cache>/derived.
 

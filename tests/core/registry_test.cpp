@@ -10,7 +10,8 @@ namespace {
 // Registrations must survive linking: every built-in is found by name.
 TEST(Registry, EveryBuiltInIsRegistered) {
   const std::map<std::string, std::vector<std::string>> expected{
-      {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "target_oracle"}},
+      {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "target_oracle", "equal", "single_task",
+                  "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad"}},
       {"model", {"mlp", "dann_mnist", "lenet"}},
       {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
                    "multi_fashion"}},

@@ -39,5 +39,31 @@ TEST(Report, RowsPerVariantAndFailuresShown) {
   EXPECT_NE(format_csv(s).find("a,2,2,0,0.59999"), std::string::npos) << format_csv(s);
 }
 
+TEST(Report, DeltaMByHand) {
+  // Two accuracies (higher better): +10% and -5% relative change -> -(10 - 5)/2 = -2.5.
+  EXPECT_NEAR(delta_m_percent({0.88, 0.76}, {0.8, 0.8}, {true, true}), -2.5, 1e-9);
+  // An error (lower better) that rose by 20%: +20.
+  EXPECT_NEAR(delta_m_percent({1.2}, {1.0}, {false}), 20.0, 1e-9);
+  EXPECT_TRUE(higher_is_better("left.test_acc"));
+  EXPECT_FALSE(higher_is_better("sum.test_mse"));
+}
+
+TEST(Report, DeltaMColumnAgainstBaselineVariants) {
+  auto run = [](const std::string& variant, double left, double right) {
+    RunRecord r;
+    r.status = "finished";
+    r.variant = variant;
+    r.final_metrics = {{"left.test_acc", left}, {"right.test_acc", right}};
+    return r;
+  };
+  const Summary s = summarize("mtl", {"stl_left", "stl_right", "equal"},
+                              {run("stl_left", 0.9, 0.1), run("stl_right", 0.1, 0.8), run("equal", 0.99, 0.72)},
+                              {"left.test_acc", "right.test_acc"}, {},
+                              {{"left.test_acc", "stl_left"}, {"right.test_acc", "stl_right"}});
+  ASSERT_TRUE(s.rows[2].has_delta_m);
+  EXPECT_NEAR(s.rows[2].delta_m, -(10.0 - 10.0) / 2, 1e-9);  // +10% left, -10% right
+  EXPECT_NE(format_text_table(s).find("Δm %"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace graft
