@@ -79,7 +79,7 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
     SummaryRow row;
     row.variant = variant;
     std::map<std::string, std::vector<double>> values;
-    std::vector<double> walls, rates;
+    std::vector<double> walls, rates, step_rates;
     for (const auto& r : records) {
       if (r.variant != variant) continue;
       ++row.runs;
@@ -95,12 +95,14 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
         for (const auto& [name, value] : selected_metrics(r, selector)) values[name + "@" + selector].push_back(value);
       walls.push_back(r.wall_time_s);
       rates.push_back(r.samples_per_s);
+      step_rates.push_back(r.steps_per_s);
     }
     for (const auto& name : summary.metric_names) row.metrics[name] = mean_std(values[name]);
     for (const auto& [name, list] : values)
       if (!list.empty()) variant_means[variant][name] = mean_std(list).mean;
     row.wall_time_s = mean_std(walls);
     row.samples_per_s = mean_std(rates);
+    row.steps_per_s = mean_std(step_rates);
     summary.rows.push_back(std::move(row));
   }
   if (!delta_m.empty()) {
@@ -147,6 +149,7 @@ std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool w
   for (const auto& m : summary.metric_names) header.push_back(with_units && is_fraction_metric(m) ? m + " (%)" : m);
   if (summary.show_delta_m) header.push_back("Δm %");
   header.push_back("time/run");
+  header.push_back("steps/s");
   header.push_back("samples/s");
   rows.push_back(header);
   for (const auto& row : summary.rows) {
@@ -156,6 +159,7 @@ std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool w
     for (const auto& m : summary.metric_names) cells.push_back(cell(m, row.metrics.at(m)));
     if (summary.show_delta_m) cells.push_back(row.has_delta_m ? fmt::format("{:+.2f}", row.delta_m) : "-");
     cells.push_back(row.wall_time_s.n ? format_duration(row.wall_time_s.mean) : "-");
+    cells.push_back(row.steps_per_s.n ? fmt::format("{:.1f}", row.steps_per_s.mean) : "-");
     cells.push_back(row.samples_per_s.n ? fmt::format("{:.0f}", row.samples_per_s.mean) : "-");
     rows.push_back(cells);
   }
@@ -195,11 +199,16 @@ std::string format_text_table(const Summary& summary) {
 
 std::string format_markdown(const Summary& summary) {
   const auto rows = table_cells(summary, true);
-  std::string out = fmt::format(
-      "# {}\n\nMean ± sample std over seeds. A plain metric is its value at the last step; M@S is M at the "
-      "evaluation where S was highest (model selection by S; selecting by a target metric is an oracle). "
-      "Δm % is the mean relative change against the single-task baselines, signed so that lower is better.\n\n",
-      summary.experiment);
+  std::string out = fmt::format("# {}\n\nMean ± sample std over seeds; a plain metric is its value at the last step.",
+                                summary.experiment);
+  bool selected = false;
+  for (const auto& m : summary.metric_names) selected = selected || m.find('@') != std::string::npos;
+  if (selected)
+    out += " M@S is M at the evaluation where S was highest (model selection by S; selecting by a target metric "
+           "is an oracle).";
+  if (summary.show_delta_m)
+    out += " Δm % is the mean relative change against the single-task baselines, signed so that lower is better.";
+  out += "\n\n";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     out += "|";
     for (const auto& c : rows[r]) out += " " + c + " |";
@@ -225,7 +234,7 @@ std::string format_csv(const Summary& summary) {
   std::string out = "variant,runs,finished,failed";
   for (const auto& m : summary.metric_names) out += fmt::format(",{}_mean,{}_std,{}_n", m, m, m);
   if (summary.show_delta_m) out += ",delta_m_percent";
-  out += ",wall_time_s_mean,samples_per_s_mean\n";
+  out += ",wall_time_s_mean,steps_per_s_mean,samples_per_s_mean\n";
   for (const auto& row : summary.rows) {
     out += fmt::format("{},{},{},{}", quote(row.variant), row.runs, row.finished, row.failed);
     for (const auto& m : summary.metric_names) {
@@ -233,7 +242,7 @@ std::string format_csv(const Summary& summary) {
       out += s.n ? fmt::format(",{:.17g},{:.17g},{}", s.mean, s.std, s.n) : ",,,0";
     }
     if (summary.show_delta_m) out += row.has_delta_m ? fmt::format(",{:.6g}", row.delta_m) : ",";
-    out += fmt::format(",{:.6g},{:.6g}\n", row.wall_time_s.mean, row.samples_per_s.mean);
+    out += fmt::format(",{:.6g},{:.6g},{:.6g}\n", row.wall_time_s.mean, row.steps_per_s.mean, row.samples_per_s.mean);
   }
   return out;
 }

