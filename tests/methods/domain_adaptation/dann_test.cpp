@@ -44,7 +44,7 @@ TEST(Dann, LoggedLambdaUsesTheRunsOwnLength) {
   }
 }
 
-// A short version of the quick start: DANN above source only on MNIST -> MNIST-M.
+// A short version of the quick start (with its lambda_max): DANN above source only on MNIST -> MNIST-M.
 TEST(DannMnistM, BeatsSourceOnlyInAShortRun) {
   const std::string experiment = R"(name: mm
 data: {source: {name: mnist, channels: 3}, target: {name: mnist_m}}
@@ -57,7 +57,7 @@ checkpoint_every: 0
 )";
   const double source_only =
       train_small(experiment, "{name: source_only, head_hidden: [100, 100]}").final_metrics.at("target.test_acc");
-  const double dann = train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100]}")
+  const double dann = train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100], lambda_max: 0.3}")
                           .final_metrics.at("target.test_acc");
   EXPECT_GT(dann, source_only + 0.01) << "dann " << dann << " vs source only " << source_only;
 }
