@@ -33,6 +33,6 @@ FashionMnist::FashionMnist(Options options, const DataContext& ctx) {
 }
 
 GRAFT_REGISTER_DATASET(FashionMnist, "fashion_mnist",
-                       "Fashion-MNIST from Debian's dataset-fashion-mnist (55k train / 5k val / 10k test)");
+                       "Fashion-MNIST, 1x28x28, 10 classes; Debian dataset-fashion-mnist: 55,000 train / 5,000 val / 10,000 test");
 
 }  // namespace graft

