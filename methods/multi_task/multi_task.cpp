@@ -121,6 +121,4 @@ void MultiTask::backward_weighted(const std::vector<torch::Tensor>& losses, cons
   total.backward();
 }
 
-torch::Tensor stack_gradients(const std::vector<torch::Tensor>& gradients) { return torch::stack(gradients); }
-
 }  // namespace graft

@@ -64,7 +64,4 @@ class MultiTask : public Strategy {
   std::vector<torch::nn::Sequential> heads_;
 };
 
-/// Per-task gradients on the shared parameters, the rows of a [K, P] matrix.
-torch::Tensor stack_gradients(const std::vector<torch::Tensor>& gradients);
-
 }  // namespace graft
