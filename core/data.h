@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -47,6 +48,10 @@ struct DataSet {
   double input_scale = 1.0;               ///< inputs are divided by it per batch (255 for uint8)
   std::vector<double> mean, std;          ///< per-channel normalisation after scaling; empty: none
   Augmentation augment;                   ///< for training streams
+  /// Text-valued data (cross-lingual sets): the word of each row of the
+  /// splits' inputs, and word-pair dictionaries ("train", "test").
+  std::vector<std::string> words;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> word_pairs;
 
   /// The split or an error naming the data set and the splits it has.
   const Split& split(const std::string& name) const;

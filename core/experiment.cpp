@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <regex>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/options.h"
+#include "core/plugins.h"
 #include "core/registries.h"
 
 namespace graft {
@@ -39,6 +41,7 @@ struct ExperimentSettings {
   std::string output = "results";
   ConfigNode variants;
   ConfigNode grid;
+  std::vector<std::string> plugins;
 
   static void declare(OptionSet<ExperimentSettings>& o) {
     using S = ExperimentSettings;
@@ -70,6 +73,9 @@ struct ExperimentSettings {
     o.add("output", &S::output, "folder that receives <name>/ with every run");
     o.add("variants", &S::variants, "map of row name -> overrides merged over this file");
     o.add("grid", &S::grid, "map of key.path -> list of values; every combination is run");
+    o.add("plugins", &S::plugins,
+          "shared libraries with more methods/models/data sets, loaded first: paths relative to this file, or "
+          "names searched in $GRAFT_PLUGIN_PATH (core/plugins.h)");
   }
 };
 
@@ -168,6 +174,7 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   r.set("device", ConfigNode::scalar(s.device));
   r.set("threads", ConfigNode::scalar(std::to_string(s.threads)));
   r.set("blas_threads", ConfigNode::scalar(std::to_string(s.blas_threads)));
+  if (!s.plugins.empty()) r.set("plugins", *dumped.find("plugins"));
   return run;
 }
 
@@ -181,6 +188,23 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   for (const char* key : {"optimizer", "schedule"})
     if (!root.find(key)) root.set(key, *defaults.find(key));
   for (const auto& assignment : overrides) apply_override(root, assignment);
+  // Plugins first: the names of the components they register are checked below.
+  if (const ConfigNode* plugins = root.find("plugins")) {
+    const auto names = OptionTraits<std::vector<std::string>>::parse(*plugins, "plugins");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const ConfigNode& node = plugins->is_sequence() ? plugins->items()[i] : *plugins;
+      const std::string& where = node.mark().file;
+      const std::string base_dir =
+          where.empty() || where == "command line" ? std::string(".") : std::filesystem::path(where).parent_path().string();
+      try {
+        load_plugin(resolve_plugin_path(names[i], base_dir));
+      } catch (const ConfigError&) {
+        throw;
+      } catch (const Error& e) {
+        config_fail(node, fmt::format("plugins[{}]", i), e.what());
+      }
+    }
+  }
 
   const auto& schema = options_of<ExperimentSettings>();
   const ExperimentSettings top = schema.parse(root, "", "an experiment file", {"_base_"});

@@ -2,6 +2,11 @@
 
 namespace graft {
 
+std::vector<std::string>& pending_registration_errors() {
+  static std::vector<std::string> errors;
+  return errors;
+}
+
 std::string& current_registration_origin() {
   static std::string origin = "built-in";
   return origin;

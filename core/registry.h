@@ -50,6 +50,10 @@ std::vector<RegistryBase*> all_registries();
 /// Label given to registrations made while a plugin is being loaded.
 std::string& current_registration_origin();
 
+/// Registration errors raised while a plugin loads: an exception cannot leave
+/// a static initialiser run by dlopen, so they are kept for the loader.
+std::vector<std::string>& pending_registration_errors();
+
 template <class Base, class... Args>
 class Registry : public RegistryBase {
  public:
@@ -70,9 +74,13 @@ class Registry : public RegistryBase {
   void add(Entry entry) {
     if (entry.name.empty()) throw Error(fmt::format("{} registry: an entry needs a name", kind_));
     for (const auto& e : entries_)
-      if (e.name == entry.name)
-        throw Error(fmt::format("{} registry: '{}' is registered twice (first from {}, again from {})", kind_,
-                                entry.name, e.origin, current_registration_origin()));
+      if (e.name == entry.name) {
+        const std::string message = fmt::format("{} registry: '{}' is registered twice (first from {}, again from {})",
+                                                kind_, entry.name, e.origin, current_registration_origin());
+        if (current_registration_origin() == "built-in") throw Error(message);
+        pending_registration_errors().push_back(message);
+        return;
+      }
     entry.origin = current_registration_origin();
     entries_.push_back(std::move(entry));
   }
@@ -161,8 +169,10 @@ struct Registration {
 
 #define GRAFT_CONCAT_INNER(a, b) a##b
 #define GRAFT_CONCAT(a, b) GRAFT_CONCAT_INNER(a, b)
-/// Registers `Impl` in the registry returned by `registry_fn()`.
-#define GRAFT_REGISTER(registry_fn, Impl, name, help)                                 \
-  static const ::graft::Registration<Impl> GRAFT_CONCAT(graft_registration_, __LINE__) { \
+/// Registers `Impl` in the registry returned by `registry_fn()`. __COUNTER__
+/// (not __LINE__) keeps the variable names unique when a unity build puts
+/// several registering files into one translation unit.
+#define GRAFT_REGISTER(registry_fn, Impl, name, help)                                    \
+  static const ::graft::Registration<Impl> GRAFT_CONCAT(graft_registration_, __COUNTER__) { \
     registry_fn(), name, help                                                           \
   }

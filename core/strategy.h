@@ -113,6 +113,8 @@ struct EvalContext {
   std::int64_t step = 0;
   std::int64_t batch_size = 512;
   std::map<std::string, std::shared_ptr<const DataSet>> domains;
+  std::string run_dir;  ///< the run's folder, for files a method exports
+  bool final = false;   ///< true for the evaluation after the last step
 };
 
 /// What a step reports back.

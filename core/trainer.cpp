@@ -135,6 +135,8 @@ std::vector<torch::Tensor> domain_features(Strategy& strategy, const std::map<st
   strategy.eval();
   std::vector<torch::Tensor> out;
   for (const auto& [name, data] : domains) {
+    // Vocabularies and dictionaries have no examples to plot.
+    if (!data->has_split("test") && !data->has_split("train")) continue;
     const Split& split = data->split(data->has_split("test") ? "test" : "train");
     const auto x = prepare_inputs(*data, split.inputs.slice(0, 0, std::min(count, split.size())), device);
     auto f = strategy.features(x);
@@ -239,6 +241,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     eval_ctx.device = device;
     eval_ctx.batch_size = run.eval_batch_size;
     eval_ctx.domains = setup.domains;
+    eval_ctx.run_dir = run_dir;
 
     // The feature space before training, for the before/after plot; kept on
     // disk so that a resumed run still has it.
@@ -316,6 +319,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
       if ((run.eval_every > 0 && (step + 1) % run.eval_every == 0) || last) {
         strategy->eval();
         eval_ctx.step = step;
+        eval_ctx.final = last;
         record.eval.append(step, strategy->evaluate(eval_ctx));
         strategy->train();
       }

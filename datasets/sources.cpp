@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace fs = std::filesystem;
@@ -60,8 +61,72 @@ const std::vector<DataSource>& data_sources() {
          "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"},
         {"usr/lib/python3/dist-packages/sklearn/datasets/images/flower.jpg",
          "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638"}}},
+      // Bilingual dictionaries (dictd format) for the cross-lingual benchmark.
+      {"freedict_eng_spa", "deb", "dict-freedict-eng-spa", "GPL-2+ (FreeDict)",
+       "FreeDict English-Spanish, 5,907 headwords (dictd .index + .dict.dz)", {"bilingual_dictionary"},
+       {{"usr/share/dictd/freedict-eng-spa.index", "1a74493522ebcfa3ff93e4e0d4f16ffed3afc4a64a8192f419b77d14789ac718"},
+        {"usr/share/dictd/freedict-eng-spa.dict.dz",
+         "1e33c230e4c1ba56a3ad48e50d0d52ea0ffd41b2e6d51880457cb6d1fcb6f2e3"}}},
+      {"freedict_spa_eng", "deb", "dict-freedict-spa-eng", "GPL-2+ (FreeDict)",
+       "FreeDict Spanish-English, 4,508 headwords (dictd .index + .dict.dz)", {"bilingual_dictionary"},
+       {{"usr/share/dictd/freedict-spa-eng.index", "e874c04f3912812b7e128c9fdd6b10b96ffe6624b09bc4353f9cfa761208c90d"},
+        {"usr/share/dictd/freedict-spa-eng.dict.dz",
+         "c62e089dc5797e337457cdc22abd0d510df18901a32e84b0d173da6bc6ef66da"}}},
+      {"freedict_eng_fra", "deb", "dict-freedict-eng-fra", "GPL-2+ (FreeDict)",
+       "FreeDict English-French, 8,805 headwords (dictd .index + .dict.dz)", {"bilingual_dictionary"},
+       {{"usr/share/dictd/freedict-eng-fra.index", "8786765e01f1bcb82efd818bafa6970e2c7f73cb6fb58c94a6f13eb291eeaad7"},
+        {"usr/share/dictd/freedict-eng-fra.dict.dz",
+         "aaa6ecd1fd5713e8a21cabdef34695f618f12bea8e06a0e9225613d324484402"}}},
+      {"freedict_fra_eng", "deb", "dict-freedict-fra-eng", "GPL-2+ (FreeDict)",
+       "FreeDict French-English, 8,511 headwords (dictd .index + .dict.dz)", {"bilingual_dictionary"},
+       {{"usr/share/dictd/freedict-fra-eng.index", "1e592f4caa40294377e8ee4bf5e4dc18c730fe79addf4f039eec2eec265540c5"},
+        {"usr/share/dictd/freedict-fra-eng.dict.dz",
+         "03fdb4912187359faf0f0801b15510937a4d5f2ea9000dbd4968d921947a1175"}}},
   };
-  return sources;
+  // Corpora for word vectors: whole documentation trees, heavy (about 350 MB
+  // of packages), fetched by `graft data fetch crosslingual` only.
+  static const std::vector<DataSource> corpora = [] {
+    struct Tree {
+      const char* name;
+      const char* package;
+      const char* licence;
+      const char* description;
+      const char* tree;
+    };
+    const Tree trees[] = {
+        {"bible_web", "sword-text-web", "public domain", "World English Bible (SWORD module, OSIS)", "usr/share/sword"},
+        {"bible_sparv", "sword-text-sparv", "public domain", "Reina-Valera 1909, Spanish (SWORD module, OSIS)",
+         "usr/share/sword"},
+        {"lo_help_en", "libreoffice-help-en-us", "MPL-2.0", "LibreOffice help, English (HTML)",
+         "usr/share/libreoffice/help/en-US"},
+        {"lo_help_es", "libreoffice-help-es", "MPL-2.0", "LibreOffice help, Spanish (HTML)",
+         "usr/share/libreoffice/help/es"},
+        {"lo_help_fr", "libreoffice-help-fr", "MPL-2.0", "LibreOffice help, French (HTML)",
+         "usr/share/libreoffice/help/fr"},
+        {"gimp_help_en", "gimp-help-en", "GFDL-1.2+", "GIMP manual, English (HTML)", "usr/share/gimp/2.0/help/en"},
+        {"gimp_help_es", "gimp-help-es", "GFDL-1.2+", "GIMP manual, Spanish (HTML)", "usr/share/gimp/2.0/help/es"},
+        {"gimp_help_fr", "gimp-help-fr", "GFDL-1.2+", "GIMP manual, French (HTML)", "usr/share/gimp/2.0/help/fr"},
+        {"debref_en", "debian-reference-en", "GPL-2+", "Debian reference, English (HTML)", "usr/share/debian-reference"},
+        {"debref_es", "debian-reference-es", "GPL-2+", "Debian reference, Spanish (HTML)", "usr/share/debian-reference"},
+        {"debref_fr", "debian-reference-fr", "GPL-2+", "Debian reference, French (HTML)", "usr/share/debian-reference"},
+        {"fortunes_en", "fortunes", "public domain / various", "fortune cookies, English", "usr/share/games/fortunes"},
+        {"fortunes_es", "fortunes-es", "GPL-2+", "fortune cookies, Spanish", "usr/share/games/fortunes/es"},
+    };
+    std::vector<DataSource> out;
+    for (const auto& t : trees) {
+      DataSource s{t.name, "deb", t.package, t.licence, t.description, {"crosslingual"}, {}};
+      s.trees = {t.tree};
+      s.heavy = true;
+      out.push_back(s);
+    }
+    return out;
+  }();
+  static const std::vector<DataSource> all = [] {
+    std::vector<DataSource> out = sources;
+    out.insert(out.end(), corpora.begin(), corpora.end());
+    return out;
+  }();
+  return all;
 }
 
 const DataSource& data_source(const std::string& name) {
@@ -78,7 +143,7 @@ std::vector<const DataSource*> sources_for(const std::string& name) {
   std::vector<std::string> known{"all"};
   for (const auto& s : data_sources()) {
     known.push_back(s.name);
-    bool wanted = name == "all" || s.name == name;
+    bool wanted = (name == "all" && !s.heavy) || s.name == name;
     for (const auto& d : s.used_by) {
       wanted = wanted || d == name;
       known.push_back(d);
@@ -97,6 +162,7 @@ std::string source_dir(const std::string& cache, const DataSource& source) {
 std::string derived_dir(const std::string& cache) { return cache + "/derived"; }
 
 bool source_cached(const std::string& cache, const DataSource& source) {
+  if (!source.trees.empty()) return fs::exists(source_dir(cache, source) + "/.complete");
   for (const auto& f : source.files)
     if (!fs::exists(source_dir(cache, source) + "/" + fs::path(f.path).filename().string())) return false;
   return true;
@@ -134,6 +200,10 @@ std::string sha256_of_file(const std::string& path) {
 
 void fetch_source(const std::string& cache, const DataSource& source, std::ostream& log) {
   const std::string target = source_dir(cache, source);
+  if (source_cached(cache, source) && !source.trees.empty()) {
+    log << fmt::format("{}: cached in {}\n", source.name, target);
+    return;
+  }
   if (source_cached(cache, source)) {
     bool all_good = true;
     std::string actual;
@@ -186,6 +256,23 @@ void fetch_source(const std::string& cache, const DataSource& source, std::ostre
     if (x_status != 0) throw Error(fmt::format("{}: cannot unpack {}: {}", source.name, tarball, x_output));
   }
 
+  if (!source.trees.empty()) {
+    // Documentation trees: moved whole; ".complete" marks a finished fetch.
+    fs::remove_all(target);
+    fs::create_directories(target);
+    for (const auto& tree : source.trees) {
+      if (!fs::exists(unpacked + "/" + tree))
+        throw Error(fmt::format("{}: package {} no longer contains {}; the package changed, update "
+                                "datasets/sources.cpp",
+                                source.name, source.package, tree));
+      fs::create_directories(fs::path(target + "/" + tree).parent_path());
+      fs::rename(unpacked + "/" + tree, target + "/" + tree);
+    }
+    write_file_atomically(target + "/.complete", source.package + "\n");
+    fs::remove_all(work);
+    log << fmt::format("{}: {} unpacked in {}\n", source.name, source.package, target);
+    return;
+  }
   // Verify in the work folder, then move into place: the cache never holds a
   // file with a wrong sum under its final name.
   fs::create_directories(target);

@@ -24,6 +24,13 @@ struct DataSource {
   std::string description;
   std::vector<std::string> used_by;  ///< registered data sets built from it
   std::vector<SourceFile> files;
+  /// For whole documentation trees (kind "deb"): folders of the package kept
+  /// as they are, under <cache>/sources/<name>/. Their files are too many to
+  /// list; apt checks the package against the archive's signed sums, and the
+  /// text built from them is recorded in a MANIFEST of its own.
+  std::vector<std::string> trees;
+  /// Large packages for benchmarks only: not part of `graft data fetch all`.
+  bool heavy = false;
 };
 
 /// The catalogue, in display order.
@@ -38,7 +45,7 @@ std::vector<const DataSource*> sources_for(const std::string& name);
 /// Folder of a source's files in the cache: <cache>/sources/<name>.
 std::string source_dir(const std::string& cache, const DataSource& source);
 
-/// True when every file of the source is in the cache (sums not checked).
+/// True when every file (or tree) of the source is in the cache (sums not checked).
 bool source_cached(const std::string& cache, const DataSource& source);
 
 /// Fetches, unpacks and verifies the source; does nothing when it is cached

@@ -1,8 +1,10 @@
 # Build glue for graft's outside dependencies (all from Debian packages; see
 # README "Dependencies"). Defines graft::dependencies and turns on ccache.
 
+# GRAFT_AS_DEPENDENCY: included by an installed graft's package file, in a
+# project that uses graft; then only the dependencies are found.
 find_program(GRAFT_CCACHE ccache)
-if(GRAFT_CCACHE)
+if(GRAFT_CCACHE AND NOT GRAFT_AS_DEPENDENCY)
   # pch_defines/time_macros: let ccache reuse objects built with the torch PCH.
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
       "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
@@ -25,6 +27,9 @@ add_library(graft_data_format_libraries INTERFACE)
 add_library(graft::data_format_libraries ALIAS graft_data_format_libraries)
 target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG nlohmann_json::nlohmann_json)
 
+if(TARGET graft_dependencies)
+  return()
+endif()
 add_library(graft_dependencies INTERFACE)
 add_library(graft::dependencies ALIAS graft_dependencies)
 target_link_libraries(graft_dependencies INTERFACE
@@ -42,6 +47,12 @@ target_compile_definitions(graft_dependencies INTERFACE ${HDF5_C_DEFINITIONS})
 # NO_TORCH skip it: they do not include torch and compile faster without it.
 function(graft_use_torch_pch target)
   cmake_parse_arguments(ARG "" "" "NO_TORCH" ${ARGN})
+  if(ARG_NO_TORCH)
+    # Files without torch are cheap alone; batched with torch files they would
+    # pay for torch's headers again on every edit.
+    set_source_files_properties(${ARG_NO_TORCH} TARGET_DIRECTORY ${target}
+      PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
   if(NOT GRAFT_USE_PCH)
     return()
   endif()

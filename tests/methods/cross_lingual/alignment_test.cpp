@@ -1,0 +1,100 @@
+// Retrieval, CSLS, P@k, Procrustes and normalisation against hand-computed
+// cases; coverage and the out-of-vocabulary policy through a real run.
+
+#include "methods/cross_lingual/alignment.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/methods/cross_lingual/alignment_test_util.h"
+
+namespace graft::testing {
+namespace {
+
+TEST(Alignment, ProcrustesRecoversAKnownOrthogonalMapExactly) {
+  torch::manual_seed(0);
+  const auto x = torch::randn({200, 12}, torch::kFloat64);
+  auto [q, r] = torch::linalg::qr(torch::randn({12, 12}, torch::kFloat64));
+  const auto y = torch::matmul(x, q.t());
+  IndexPairs pairs;
+  for (std::int64_t i = 0; i < 200; ++i) pairs.emplace_back(i, i);
+  const auto w = procrustes(x, y, pairs);
+  EXPECT_TRUE(torch::allclose(w, q, 1e-10, 1e-10));
+  EXPECT_TRUE(torch::allclose(torch::matmul(w, w.t()), torch::eye(12, torch::kFloat64), 1e-10, 1e-10));
+}
+
+TEST(Alignment, CslsMatchesAHandComputedCase) {
+  // Unit vectors in 2-D at angles (degrees): queries 0 and 90; keys 10, 20, 80.
+  auto unit = [](double deg) {
+    const double r = deg * M_PI / 180;
+    return std::vector<double>{std::cos(r), std::sin(r)};
+  };
+  auto rows = [&](std::vector<double> degs) {
+    std::vector<double> flat;
+    for (double d : degs) for (double v : unit(d)) flat.push_back(v);
+    return torch::tensor(flat, torch::kFloat64).view({static_cast<std::int64_t>(degs.size()), 2});
+  };
+  const auto q = rows({0, 90, 15});
+  const auto k = rows({10, 20, 80});
+  // k = 2: r(q0) = (cos10 + cos20) / 2, r(q1) = (cos10 + cos70) / 2 ...
+  const auto r_q = mean_topk_similarity(q, k, 2);
+  EXPECT_NEAR(r_q[0].item<double>(), (std::cos(10 * M_PI / 180) + std::cos(20 * M_PI / 180)) / 2, 1e-12);
+  EXPECT_NEAR(r_q[1].item<double>(), (std::cos(10 * M_PI / 180) + std::cos(70 * M_PI / 180)) / 2, 1e-12);
+  const auto r_k = mean_topk_similarity(k, q, 2);
+  // Key 20's neighbours among the queries: 15 (5 deg) and 0 (20 deg).
+  EXPECT_NEAR(r_k[1].item<double>(), (std::cos(5 * M_PI / 180) + std::cos(20 * M_PI / 180)) / 2, 1e-12);
+  // The full CSLS score matrix by the formula, and the ranking it implies.
+  const auto csls = 2 * torch::matmul(q, k.t()) - r_q.unsqueeze(1) - r_k.unsqueeze(0);
+  const auto expected = std::get<1>(csls.topk(3, 1));
+  EXPECT_TRUE(torch::equal(retrieve(q, k, 3, "csls", r_q, r_k), expected));
+  EXPECT_TRUE(torch::equal(retrieve(q, k, 3, "csls", r_q, r_k, /*rows=*/1), expected));  // batched alike
+  // Nearest neighbour of the 90-degree query is the 80-degree key.
+  EXPECT_EQ(retrieve(q, k, 1, "nn")[1][0].item<std::int64_t>(), 2);
+}
+
+TEST(Alignment, CslsDemotesHubs) {
+  // A hub key close to every query wins NN for both; CSLS picks each query's own key.
+  const auto q = torch::tensor({{1.0, 0.0, 0.2}, {0.0, 1.0, 0.2}}, torch::kFloat64);
+  const auto k = torch::tensor({{0.9, 0.0, 0.0}, {0.0, 0.9, 0.0}, {0.75, 0.75, 0.2}}, torch::kFloat64);
+  EXPECT_EQ(retrieve(q, k, 1, "nn")[0][0].item<std::int64_t>(), 0);
+  const auto r_q = mean_topk_similarity(q, k, 2), r_k = mean_topk_similarity(k, q, 2);
+  const auto top = retrieve(q, k, 1, "csls", r_q, r_k);
+  EXPECT_EQ(top[0][0].item<std::int64_t>(), 0);
+  EXPECT_EQ(top[1][0].item<std::int64_t>(), 1);
+}
+
+TEST(Alignment, PrecisionAtKCountsAnyGoldTranslation) {
+  const auto retrieved = torch::tensor({{3, 1, 2}, {0, 4, 5}, {7, 8, 9}}, torch::kInt64);
+  const std::vector<std::vector<std::int64_t>> gold{{1, 3}, {5}, {6}};
+  EXPECT_NEAR(precision_at_k(retrieved, gold, 1), 100.0 / 3, 1e-9);  // query 0: its second gold is first
+  EXPECT_NEAR(precision_at_k(retrieved, gold, 2), 100.0 / 3, 1e-9);
+  EXPECT_NEAR(precision_at_k(retrieved, gold, 3), 200.0 / 3, 1e-9);
+}
+
+TEST(Alignment, NormalizationStepsInOrder) {
+  const auto m = torch::tensor({{3.0, 4.0}, {1.0, 0.0}}, torch::kFloat64);
+  const auto unit = normalize_embeddings(m, {"unit"});
+  EXPECT_TRUE(torch::allclose(unit.norm(2, {1}), torch::ones({2}, torch::kFloat64)));
+  const auto centred = normalize_embeddings(m, {"unit", "center"});
+  EXPECT_TRUE(torch::allclose(centred.mean(0), torch::zeros({2}, torch::kFloat64), 0, 1e-12));
+  EXPECT_THROW(normalize_embeddings(m, {"whiten"}), Error);
+}
+
+TEST(Alignment, InducedMutualNeighboursOfAnExactMapAreTheIdentity) {
+  torch::manual_seed(1);
+  const auto x = normalize_embeddings(torch::randn({300, 16}), {"unit"});
+  const auto pairs = induce_mutual_csls(x, x, 200, 10);
+  ASSERT_EQ(pairs.size(), 200u);
+  for (const auto& [a, b] : pairs) EXPECT_EQ(a, b);
+}
+
+TEST(Alignment, CoverageAndTheOutOfVocabularyPolicy) {
+  RotatedVocabulary vocab;
+  // 300 test source words plus one unknown: coverage 300/301.
+  const auto dropped = train_small(vocab.experiment(1), "{name: procrustes}");
+  EXPECT_NEAR(final_metric(dropped, "test.coverage"), 100.0 * 300 / 301, 1e-6);
+  const auto wrong = train_small(vocab.experiment(1), "{name: procrustes, oov: wrong}");
+  EXPECT_NEAR(final_metric(wrong, "test.p1_csls"), final_metric(dropped, "test.p1_csls") * 300 / 301, 1e-6);
+}
+
+}  // namespace
+}  // namespace graft::testing

@@ -1,0 +1,25 @@
+// VecMap-style self-learning: the similarity-distribution start must beat
+// chance without any bilingual signal, and self-learning must then recover
+// the rotation.
+
+#include "methods/cross_lingual/self_learning.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/methods/cross_lingual/alignment_test_util.h"
+
+namespace graft::testing {
+namespace {
+
+TEST(SelfLearning, RecoversANoisyRandomRotationFromSortedSimilarities) {
+  RotatedVocabulary vocab;
+  const auto start = train_small(vocab.experiment(1), "{name: self_learning, init_vocab: 1000}");
+  const auto r = train_small(vocab.experiment(60),
+                             "{name: self_learning, init_vocab: 1000, stochastic_interval: 5}");
+  EXPECT_GT(final_metric(start, "test.p1_csls"), 10.0);  // chance is 0.1%
+  EXPECT_GT(final_metric(r, "test.p1_csls"), 95.0);
+  EXPECT_EQ(r.train.columns.at("converged").back(), 1.0);
+}
+
+}  // namespace
+}  // namespace graft::testing
