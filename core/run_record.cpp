@@ -206,6 +206,7 @@ void write_run_record(const std::string& path, const RunRecord& r) {
     write_attribute(file, "steps_per_s", r.steps_per_s);
     write_attribute(file, "samples_per_s", r.samples_per_s);
     write_attribute(file, "data_time_fraction", r.data_time_fraction);
+    write_attribute(file, "step_time_s", r.step_time_s);
     write_attribute(file, "runtime", r.runtime);
     write_table(file, "train", r.train);
     write_table(file, "eval", r.eval);
@@ -247,6 +248,7 @@ RunRecord read_run_record(const std::string& path) {
   r.steps_per_s = read_number_attribute<double>(file, "steps_per_s", path);
   r.samples_per_s = read_number_attribute<double>(file, "samples_per_s", path);
   r.data_time_fraction = read_number_attribute<double>(file, "data_time_fraction", path);
+  if (H5Aexists(file, "step_time_s") > 0) r.step_time_s = read_number_attribute<double>(file, "step_time_s", path);
   r.runtime = read_string_attribute(file, "runtime", path);
   r.train = read_table(file, "train", path);
   r.eval = read_table(file, "eval", path);

@@ -45,6 +45,7 @@ struct RunRecord {
   std::int64_t steps_done = 0, total_steps = 0, samples = 0;
   double wall_time_s = 0, steps_per_s = 0, samples_per_s = 0;
   double data_time_fraction = 0;  ///< share of training-step time spent drawing batches
+  double step_time_s = 0;         ///< time inside training steps (batches included; setup, evaluation and checkpoints not)
   std::string runtime;
   ScalarTable train, eval;
   std::map<std::string, double> final_metrics;

@@ -1,6 +1,7 @@
 #include "core/runtime.h"
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -96,4 +97,10 @@ std::string data_cache_dir() {
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/graft";
   return ".graft-cache";
 }
+double peak_memory_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
 }  // namespace graft

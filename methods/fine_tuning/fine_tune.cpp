@@ -1,5 +1,7 @@
 #include "methods/fine_tuning/fine_tune.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -44,8 +46,12 @@ void FineTune::setup(const SetupContext& ctx) {
     throw Error(fmt::format("method '{}': a `freeze` prefix matches no backbone parameter; parameters: {}", name_,
                             fmt::join(names, ", ")));
   }
-  for (auto& p : backbone_->named_parameters())
+  for (auto& p : backbone_->named_parameters()) {
     if (is_frozen(p.key())) p.value().set_requires_grad(false);
+    const auto dot = p.key().rfind('.');
+    const std::string layer = dot == std::string::npos ? p.key() : p.key().substr(0, dot);
+    if (layers_.empty() || layers_.back() != layer) layers_.push_back(layer);
+  }
   if (options_.regularizer == "l2_sp") {
     int i = 0;
     for (const auto& p : backbone_->parameters())
@@ -62,24 +68,42 @@ std::vector<ParameterGroup> FineTune::parameter_groups() {
   return groups;
 }
 
-void FineTune::set_backbone_trainable(bool on) {
-  for (auto& p : backbone_->named_parameters())
-    if (!is_frozen(p.key())) p.value().set_requires_grad(on);
+std::int64_t FineTune::layers_trainable(std::int64_t step, std::int64_t total) const {
+  const auto all = static_cast<std::int64_t>(layers_.size());
+  // LP-FT: the first part of training trains the head only.
+  if (step < static_cast<std::int64_t>(options_.probe_fraction * static_cast<double>(total))) return 0;
+  if (options_.unfreeze_fraction <= 0.0) return all;
+  // Gradual unfreezing: all + 1 stages (head only, then one layer more each)
+  // spread evenly over unfreeze_fraction of the steps.
+  const double span = options_.unfreeze_fraction * static_cast<double>(total);
+  const auto stage = static_cast<std::int64_t>(static_cast<double>(step) / span * static_cast<double>(all + 1));
+  return std::min(all, stage);
+}
+
+void FineTune::set_backbone_trainable(std::int64_t top_layers) {
+  const auto first_trainable = static_cast<std::int64_t>(layers_.size()) - top_layers;
+  for (auto& p : backbone_->named_parameters()) {
+    const auto dot = p.key().rfind('.');
+    const std::string layer = dot == std::string::npos ? p.key() : p.key().substr(0, dot);
+    const auto index = std::find(layers_.begin(), layers_.end(), layer) - layers_.begin();
+    if (!is_frozen(p.key())) p.value().set_requires_grad(index >= first_trainable);
+  }
 }
 
 StepReport FineTune::train_step(StepContext& ctx) {
-  // LP-FT: the first part of training leaves the backbone without gradients
-  // (an optimizer skips parameters without a gradient, momentum included).
-  const bool probe = ctx.step < static_cast<std::int64_t>(options_.probe_fraction * static_cast<double>(ctx.total_steps));
-  if (probe != probing_ || ctx.step == 0) {
-    set_backbone_trainable(!probe);
-    probing_ = probe;
+  // LP-FT and gradual unfreezing: layers not yet trained get no gradient (an
+  // optimizer skips parameters without one, momentum included).
+  const std::int64_t trainable = layers_trainable(ctx.step, ctx.total_steps);
+  if (trainable != trainable_layers_) {
+    set_backbone_trainable(trainable);
+    trainable_layers_ = trainable;
   }
+
   const Batch& batch = ctx.batch("train");
   const auto features = backbone_->forward(batch.inputs);
   const auto task = torch::nn::functional::cross_entropy(head_->forward(features), batch.target("label"));
   auto total = task;
-  StepReport report{{{"loss.task", task.item<double>()}}};
+  StepReport report{{{"loss.task", task.item<double>()}, {"trainable_layers", static_cast<double>(trainable)}}};
   if (options_.regularizer == "l2_sp") {
     const auto penalty = l2_sp_penalty(backbone_->parameters(), start_weights_, head_->parameters(), options_.alpha,
                                        options_.beta);
@@ -103,5 +127,7 @@ GRAFT_REGISTER_METHOD(LinearProbe, "linear_probe", "train a new head on the froz
 GRAFT_REGISTER_METHOD(LinearProbeThenFineTune, "lp_ft", "linear probe, then full fine-tuning (Kumar et al. 2022)");
 GRAFT_REGISTER_METHOD(L2Sp, "l2_sp", "fine-tuning regularised towards the pretrained weights (Li et al. 2018)");
 GRAFT_REGISTER_METHOD(Bss, "bss", "fine-tuning with batch spectral shrinkage (Chen et al. 2019)");
+GRAFT_REGISTER_METHOD(GradualUnfreeze, "gradual_unfreeze",
+                      "head first, then backbone layers one by one from the top (Howard & Ruder 2018)");
 
 }  // namespace graft

@@ -11,6 +11,9 @@
 //                 beta/2 ||w_head||^2 (Li et al., ICML 2018, eq. 4)
 //   bss           full fine-tuning with eta * sum of the k smallest squared
 //                 singular values of the batch features (Chen et al., NeurIPS 2019)
+//   gradual_unfreeze  the head first, then the backbone's layers one at a time
+//                 from the top, evenly over `unfreeze_fraction` of the steps
+//                 (Howard & Ruder, ULMFiT, ACL 2018: one layer per epoch)
 // Options common to all: `backbone_lr_factor` (discriminative learning rates)
 // and `freeze` (backbone parameter-name prefixes kept frozen).
 
@@ -29,6 +32,7 @@ struct FineTuneOptions {
   std::vector<std::string> freeze;
   bool freeze_backbone = false;
   double probe_fraction = 0.0;
+  double unfreeze_fraction = 0.0;  ///< gradual unfreezing over this fraction of the steps (0: off)
   std::string regularizer = "none";
   double alpha = 0.01, beta = 0.01;  ///< L2-SP; TLlib's defaults
   double eta = 0.001;                ///< BSS
@@ -48,6 +52,11 @@ void declare_fine_tune_options(OptionSet<T>& o) {
   o.add("freeze_backbone", static_cast<bool T::*>(&F::freeze_backbone), "freeze the whole backbone (linear probing)");
   o.add("probe_fraction", static_cast<double T::*>(&F::probe_fraction),
         "LP-FT: train only the head for this fraction of the steps, then everything")
+      .min(0.0)
+      .max(1.0);
+  o.add("unfreeze_fraction", static_cast<double T::*>(&F::unfreeze_fraction),
+        "gradual unfreezing: head only at first, then one backbone layer more (from the top) at even intervals "
+        "until all train at this fraction of the steps; 0: off")
       .min(0.0)
       .max(1.0);
   o.add("regularizer", static_cast<std::string T::*>(&F::regularizer), "none, l2_sp or bss")
@@ -78,15 +87,20 @@ class FineTune : public Strategy {
 
   /// Backbone parameters that are never trained (freeze / freeze_backbone).
   bool is_frozen(const std::string& name) const;
+  /// Backbone layers (parameter-name prefixes up to the last '.'), bottom first.
+  const std::vector<std::string>& layers() const { return layers_; }
+  /// How many backbone layers (from the top) train at `step` of `total`.
+  std::int64_t layers_trainable(std::int64_t step, std::int64_t total) const;
 
  private:
-  void set_backbone_trainable(bool on);
+  void set_backbone_trainable(std::int64_t top_layers);
   FineTuneOptions options_;
   std::string name_;
   std::shared_ptr<Backbone> backbone_;
   torch::nn::Sequential head_{nullptr};
   std::vector<torch::Tensor> start_weights_;  ///< w_S^0 for L2-SP (buffers: saved in checkpoints)
-  bool probing_ = false;
+  std::vector<std::string> layers_;
+  std::int64_t trainable_layers_ = -1;
 };
 
 #define GRAFT_FINE_TUNE_VARIANT(Class, Defaults)                                         \
@@ -104,5 +118,6 @@ GRAFT_FINE_TUNE_VARIANT(LinearProbe, freeze_backbone = true);
 GRAFT_FINE_TUNE_VARIANT(LinearProbeThenFineTune, probe_fraction = 0.5);
 GRAFT_FINE_TUNE_VARIANT(L2Sp, regularizer = "l2_sp");
 GRAFT_FINE_TUNE_VARIANT(Bss, regularizer = "bss");
+GRAFT_FINE_TUNE_VARIANT(GradualUnfreeze, unfreeze_fraction = 0.5);
 
 }  // namespace graft

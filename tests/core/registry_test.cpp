@@ -12,7 +12,7 @@ TEST(Registry, EveryBuiltInIsRegistered) {
   const std::map<std::string, std::vector<std::string>> expected{
       {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "target_oracle", "equal", "single_task",
                   "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad", "finetune", "linear_probe",
-                  "lp_ft", "l2_sp", "bss", "no_mapping", "procrustes", "adversarial", "self_learning"}},
+                  "lp_ft", "l2_sp", "bss", "gradual_unfreeze", "no_mapping", "procrustes", "adversarial", "self_learning"}},
       {"model", {"mlp", "dann_mnist", "lenet", "pretrained", "torchscript"}},
       {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
                    "multi_fashion", "word_vectors", "bilingual_dictionary"}},

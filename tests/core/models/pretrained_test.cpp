@@ -91,13 +91,14 @@ TEST(Pretrained, MissingModuleAndMissingKeysAreNamed) {
 }
 
 /// Exports a small module with Debian's python3-torch (the same libtorch).
-std::string export_torchscript(const TempDir& dir, std::string& reference) {
+std::string export_torchscript(const TempDir& dir, std::string& reference, std::string* cut_reference = nullptr) {
   const std::string script = dir.write("export.py", R"(import sys, torch
 torch.manual_seed(0)
 m = torch.jit.script(torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3), torch.nn.Tanh()))
 m.save(sys.argv[1])
 x = torch.arange(8, dtype=torch.float32).view(2, 2, 2) / 8
 print(" ".join("%.9g" % v for v in m(x).flatten().tolist()))
+print(" ".join("%.9g" % v for v in m[1](m[0](x)).flatten().tolist()))  # cut at child "1": before the Tanh
 )");
   const std::string command = "/usr/bin/python3 " + script + " " + dir.file("m.pt") + " > " + dir.file("ref.txt");
   if (std::system(command.c_str()) != 0) {
@@ -107,6 +108,7 @@ print(" ".join("%.9g" % v for v in m(x).flatten().tolist()))
   }
   std::ifstream in(dir.file("ref.txt"));
   std::getline(in, reference);
+  if (cut_reference) std::getline(in, *cut_reference);
   return dir.file("m.pt");
 }
 
@@ -124,6 +126,27 @@ TEST(TorchScript, ModuleExportedFromPythonGivesItsOutputs) {
     double v = 0;
     values >> v;
     EXPECT_NEAR(out[i].item<double>(), v, 1e-6) << i;
+  }
+}
+
+TEST(TorchScript, CutAtAChildGivesThatChildsOutput) {
+  TempDir dir;
+  std::string reference, cut;
+  const std::string file = export_torchscript(dir, reference, &cut);
+  ASSERT_FALSE(file.empty());
+  auto backbone = pretrained("{name: torchscript, file: " + file + ", cut_at: '1'}", {2, 2});
+  const auto out = backbone->forward(torch::arange(8, torch::kFloat32).view({2, 2, 2}) / 8).flatten();
+  std::istringstream values(cut);
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    double v = 0;
+    values >> v;
+    EXPECT_NEAR(out[i].item<double>(), v, 1e-6) << i;
+  }
+  try {
+    pretrained("{name: torchscript, file: " + file + ", cut_at: classifier}", {2, 2});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cut_at 'classifier' is not a top-level child"), std::string::npos) << e.what();
   }
 }
 

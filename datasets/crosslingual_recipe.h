@@ -1,0 +1,33 @@
+#pragma once
+// The cross-lingual benchmark's recipe as the `graft` command sees it
+// (datasets/crosslingual.h has the rest). Torch-free, so that the command
+// line does not compile torch.
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace graft {
+
+/// The languages the recipe builds corpora and vectors for.
+const std::vector<std::string>& crosslingual_languages();
+/// The dictionary pairs the recipe builds ("en-es", "es-en", ...).
+const std::vector<std::string>& crosslingual_pairs();
+
+/// True for the names `graft data fetch` builds with build_crosslingual().
+bool is_crosslingual_recipe(const std::string& name);
+
+/// Fetches the packages, builds whatever of corpora, vectors and dictionaries
+/// is missing, and writes a MANIFEST of sha256 sums.
+void build_crosslingual(const std::string& cache, std::ostream& log);
+
+/// <cache>/derived/crosslingual
+std::string crosslingual_dir(const std::string& cache);
+
+/// Reads a .vec file (its first `max_words` words; 0: all) as an experiment
+/// would and returns one line: size, time, and peak memory over the process
+/// before reading, beside the size of the matrix itself.
+std::string check_vec_file(const std::string& path, std::int64_t max_words);
+
+}  // namespace graft

@@ -1,0 +1,104 @@
+"""The PyTorch side of experiments/bench/graft_vs_pytorch.sh: the DANN training
+step of experiments/bench/dann_step.yaml written as a straightforward PyTorch
+script (Debian's python3-torch: the same libtorch 1.13 as graft), on the same
+cached tensors graft built (MNIST, MNIST-M), with the batch drawn, scaled and
+normalised every step as graft does. Prints steps/s of the training loop.
+
+    /usr/bin/python3 experiments/bench/dann_step_pytorch.py STEPS THREADS
+"""
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+steps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+cache = os.environ.get("GRAFT_DATA", os.path.expanduser("~/.cache/graft"))
+
+
+def load(name):
+    # graft's derived sets are torch::save'd tensor lists: train x, y, val x, y, test x, y.
+    tensors = torch.jit.load(os.path.join(cache, "derived", name)).state_dict()
+    return tensors["0"], tensors["1"]
+
+
+source_x, source_y = load("mnist-v1.pt")
+source_x = source_x.repeat(1, 3, 1, 1)  # grey as 3 channels, as `channels: 3`
+target_x, _ = load("mnist_m-v1-seed0.pt")
+
+
+def channel_stats(x):
+    x = x.float() / 255
+    return x.mean((0, 2, 3)).view(1, 3, 1, 1), x.std((0, 2, 3)).view(1, 3, 1, 1)
+
+
+source_stats, target_stats = channel_stats(source_x), channel_stats(target_x)
+
+
+class Reverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, lam):
+        ctx.lam = lam
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -ctx.lam * grad, None
+
+
+features = nn.Sequential(nn.Conv2d(3, 32, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 48, 5), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten())
+label_head = nn.Sequential(nn.Linear(768, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10))
+domain_head = nn.Sequential(nn.Linear(768, 100), nn.ReLU(), nn.Linear(100, 1))
+params = list(features.parameters()) + list(label_head.parameters()) + list(domain_head.parameters())
+optimizer = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+
+
+class Stream:
+    """Endless batches: a fresh permutation each epoch, like graft's BatchStream."""
+
+    def __init__(self, x, y, stats, batch):
+        self.x, self.y, self.stats, self.batch = x, y, stats, batch
+        self.order, self.position = torch.randperm(len(x)), 0
+
+    def next(self):
+        if self.position + self.batch > len(self.x):
+            self.order, self.position = torch.randperm(len(self.x)), 0
+        index = self.order[self.position:self.position + self.batch]
+        self.position += self.batch
+        mean, std = self.stats
+        x = (self.x.index_select(0, index).float() / 255 - mean) / std
+        return x, (self.y.index_select(0, index) if self.y is not None else None)
+
+
+source, target = Stream(source_x, source_y, source_stats, 64), Stream(target_x, None, target_stats, 64)
+domain_labels = torch.cat([torch.zeros(64), torch.ones(64)])
+
+start = None
+for step in range(steps):
+    if step == 10:  # the first steps warm up allocators and thread pools, in both programs alike
+        start = time.perf_counter()
+    p = step / steps
+    lam = 2 / (1 + math.exp(-10 * p)) - 1
+    for group in optimizer.param_groups:
+        group["lr"] = 0.01 / (1 + 10 * p) ** 0.75
+    xs, ys = source.next()
+    xt, _ = target.next()
+    optimizer.zero_grad()
+    f = features(torch.cat([xs, xt]))
+    task = F.cross_entropy(label_head(f[:64]), ys)
+    domain = F.binary_cross_entropy_with_logits(domain_head(Reverse.apply(f, lam)).squeeze(1), domain_labels)
+    (task + domain).backward()
+    optimizer.step()
+    task.item()  # graft logs the losses every step: the same synchronisation
+    domain.item()
+
+elapsed = time.perf_counter() - start
+print(f"pytorch steps/s {(steps - 10) / elapsed:.2f}")
