@@ -180,6 +180,15 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
 
 }  // namespace
 
+std::string run_identity(const ConfigNode& resolved) {
+  ConfigNode copy = resolved;
+  auto& entries = copy.entries();
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [](const ConfigNode::Entry& e) { return e.key == "threads" || e.key == "blas_threads"; }),
+                entries.end());
+  return copy.hash();
+}
+
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides) {
   ConfigNode root = load_config_file(file);
   // Components with defaults are made explicit so that overrides and grids

@@ -27,6 +27,12 @@
 namespace graft {
 
 /// One cell of an experiment: everything a single training run needs.
+/// The identity of a run's config for "is this the same run?": the resolved
+/// config's hash without the keys that only say how fast it runs (threads,
+/// blas_threads), so a run finished with 2 threads is kept when the same sweep
+/// runs as parallel jobs or Slurm tasks with other thread counts.
+std::string run_identity(const ConfigNode& resolved);
+
 struct RunConfig {
   std::string experiment;  ///< experiment name
   std::string variant;     ///< row label in the table ("dann", "dann lr=0.01")

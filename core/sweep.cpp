@@ -1,5 +1,6 @@
 #include "core/sweep.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -24,10 +25,22 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
     const std::string run_dir = experiment.output_dir + "/runs/" + run.run_id;
     const std::string label = fmt::format("[{}/{}] {}", i + 1, total, run.run_id);
     const std::string record_path = run_dir + "/run.h5";
+    const bool selected = options.only.empty() || std::find(options.only.begin(), options.only.end(), i) != options.only.end();
+    if (!selected) {
+      // Another process (a parallel job, a Slurm task) owns this run: show it if it has finished.
+      if (fs::exists(record_path)) {
+        try {
+          RunRecord other = read_run_record(record_path);
+          if (other.status == "finished" && other.config_hash == run_identity(run.resolved)) records.push_back(std::move(other));
+        } catch (const Error&) {
+        }
+      }
+      continue;
+    }
     if (fs::exists(record_path)) {
       try {
         RunRecord previous = read_run_record(record_path);
-        const bool same_config = previous.config_hash == run.resolved.hash();
+        const bool same_config = previous.config_hash == run_identity(run.resolved);
         if (previous.status == "finished" && same_config) {
           std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
           records.push_back(std::move(previous));
@@ -57,6 +70,47 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
   write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
   write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
   return result;
+}
+
+std::size_t run_index(const Experiment& experiment, const std::string& text) {
+  std::size_t index = 0;
+  try {
+    std::size_t used = 0;
+    index = std::stoul(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+  } catch (const std::exception&) {
+    throw Error(fmt::format("--run '{}': expected a run index 0..{}", text, experiment.runs.size() - 1));
+  }
+  if (index >= experiment.runs.size())
+    throw Error(fmt::format("--run {}: the experiment has {} run(s), indices 0..{}", index, experiment.runs.size(),
+                            experiment.runs.size() - 1));
+  return index;
+}
+
+std::string slurm_array_script(const Experiment& experiment, const std::string& graft_executable,
+                               const std::string& file, const std::vector<std::string>& overrides, int cpus) {
+  std::string command = fmt::format("'{}' run '{}'", fs::absolute(graft_executable).string(), fs::absolute(file).string());
+  for (const auto& o : overrides) command += " '" + o + "'";
+  const std::string logs = fs::absolute(experiment.output_dir).string();
+  std::string runs;
+  for (std::size_t i = 0; i < experiment.runs.size(); ++i) runs += fmt::format("#   {:>3}  {}\n", i, experiment.runs[i].run_id);
+  return fmt::format(R"(#!/bin/bash
+# Slurm job array for graft experiment '{name}': one array task per run,
+# all writing into {out}.
+# Submit with `sbatch {out}/slurm.sh`; when every task is done, the same
+# `graft run` without --run prints the table (finished runs are kept).
+#SBATCH --job-name=graft-{name}
+#SBATCH --array=0-{last}
+#SBATCH --cpus-per-task={cpus}
+#SBATCH --output={out}/slurm-%A_%a.log
+# Runs by index:
+{runs}set -euo pipefail
+cd '{cwd}'
+{command} --run "$SLURM_ARRAY_TASK_ID" --no-progress threads="$SLURM_CPUS_PER_TASK"
+)",
+                     fmt::arg("name", experiment.name), fmt::arg("out", logs), fmt::arg("last", experiment.runs.size() - 1),
+                     fmt::arg("cpus", cpus), fmt::arg("runs", runs), fmt::arg("cwd", fs::current_path().string()),
+                     fmt::arg("command", command));
 }
 
 }  // namespace graft

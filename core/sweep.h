@@ -3,6 +3,7 @@
 // same resolved config, and writes the comparative summary.
 
 #include <string>
+#include <vector>
 
 #include "core/experiment.h"
 #include "core/report.h"
@@ -11,6 +12,9 @@ namespace graft {
 
 struct SweepOptions {
   bool progress = true;
+  /// Train only these runs (indices into experiment.runs; empty: all). The
+  /// summary still covers every run that has a record.
+  std::vector<std::size_t> only;
 };
 
 struct SweepResult {
@@ -27,5 +31,15 @@ struct SweepResult {
 ///   runs/<run_id>/checkpoint.pt
 ///   summary.md, summary.csv    the table
 SweepResult run_experiment(const Experiment& experiment, const SweepOptions& options = {});
+
+/// The run index given on the command line (`--run K`, or a Slurm array
+/// task), checked against the experiment; throws with the valid range.
+std::size_t run_index(const Experiment& experiment, const std::string& text);
+
+/// A Slurm job array with one task per run of the experiment: every task
+/// runs `graft run FILE ... --run $SLURM_ARRAY_TASK_ID` into the same results
+/// folder. Returns the script; `cpus` per task become its thread count.
+std::string slurm_array_script(const Experiment& experiment, const std::string& graft_executable,
+                               const std::string& file, const std::vector<std::string>& overrides, int cpus);
 
 }  // namespace graft

@@ -181,7 +181,7 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
   record.run_id = run.run_id;
   record.seed = run.seed;
   record.config_yaml = run.resolved.to_yaml();
-  record.config_hash = run.resolved.hash();
+  record.config_hash = run_identity(run.resolved);
   record.total_steps = run.steps;
   write_file_atomically(run_dir + "/config.yaml", record.config_yaml);
 

@@ -1,5 +1,11 @@
 // The `graft` command.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/experiment.h"
 #include "core/progress.h"
@@ -42,6 +49,10 @@ usage:
                                  default ~/.cache/graft), checking sha256 sums;
                                  `graft data fetch crosslingual` also builds the
                                  word-vector benchmark (corpora, fastText, dictionaries)
+  graft run FILE --jobs N        the runs N at a time as child processes, cores/N
+                                 threads each; --run K trains only run K
+  graft slurm FILE [--cpus C]    write <output>/<name>/slurm.sh: a Slurm job array,
+                                 one task per run, into the same results folder
   graft new method NAME [--paradigm P] [--out-of-tree DIR]
                                  write a working method, its test and its experiment
                                  (in graft's tree: methods/P/, tests/methods/P/,
@@ -134,16 +145,36 @@ struct FileArgs {
   std::string file;
   std::vector<std::string> overrides;
   bool progress = true;
+  std::string run;     ///< --run K: only the K-th run
+  int jobs = 1;        ///< --jobs N: N runs at a time, as child processes
+  int cpus = 0;        ///< slurm: --cpus C per array task
 };
 
 FileArgs parse_file_args(const std::string& command, const std::vector<std::string>& args) {
   FileArgs out;
-  for (const auto& arg : args) {
-    if (arg == "--no-progress")
+  const std::vector<std::string> flags = command == "slurm" ? std::vector<std::string>{"--cpus"}
+                                                            : std::vector<std::string>{"--no-progress", "--run", "--jobs"};
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool known = std::find(flags.begin(), flags.end(), arg) != flags.end();
+    const bool takes_value = arg == "--run" || arg == "--jobs" || arg == "--cpus";
+    if (known && takes_value && i + 1 >= args.size())
+      throw graft::Error(fmt::format("graft {}: {} needs a value", command, arg));
+    if (known && arg == "--no-progress")
       out.progress = false;
-    else if (arg.rfind("--", 0) == 0)
-      throw graft::Error(fmt::format("graft {}: unknown flag '{}'; {}", command, arg,
-                                     graft::choices_hint(arg, {"--no-progress"})));
+    else if (known && arg == "--run")
+      out.run = args[++i];
+    else if (known && (arg == "--jobs" || arg == "--cpus")) {
+      const std::string value = args[++i];
+      int n = 0;
+      try {
+        n = std::stoi(value);
+      } catch (const std::exception&) {
+      }
+      if (n < 1) throw graft::Error(fmt::format("graft {}: {} '{}': expected a whole number >= 1", command, arg, value));
+      (arg == "--jobs" ? out.jobs : out.cpus) = n;
+    } else if (arg.rfind("--", 0) == 0)
+      throw graft::Error(fmt::format("graft {}: unknown flag '{}'; {}", command, arg, graft::choices_hint(arg, flags)));
     else if (out.file.empty())
       out.file = arg;
     else if (arg.find('=') != std::string::npos)
@@ -217,6 +248,23 @@ int command_new(const std::vector<std::string>& args) {
   return 0;
 }
 
+int command_slurm(const std::vector<std::string>& args) {
+  const FileArgs a = parse_file_args("slurm", args);
+  const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  const int cpus = a.cpus > 0 ? a.cpus : 2;
+  std::filesystem::create_directories(experiment.output_dir);
+  const std::string path = experiment.output_dir + "/slurm.sh";
+  graft::write_file_atomically(path, graft::slurm_array_script(experiment, std::filesystem::read_symlink("/proc/self/exe").string(),
+                                                               a.file, a.overrides, cpus));
+  std::filesystem::permissions(path, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+  std::string again = a.file;
+  for (const auto& o : a.overrides) again += " '" + o + "'";
+  std::cout << fmt::format("wrote {} ({} array tasks, {} CPUs each). Submit: sbatch {}\nAfterwards the table: graft "
+                           "run {} (finished runs are kept)\n",
+                           path, experiment.runs.size(), cpus, path, again);
+  return 0;
+}
+
 int command_validate(const std::vector<std::string>& args) {
   const FileArgs a = parse_file_args("validate", args);
   const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
@@ -226,12 +274,66 @@ int command_validate(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// --jobs N: every run as a child `graft run FILE --run K`, N at a time, each
+/// with cores / N threads so the machine is not oversubscribed.
+void run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
+  const int threads = std::max(1, graft::available_cores() / a.jobs);
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string logs = experiment.output_dir + "/jobs";
+  std::filesystem::create_directories(logs);
+  std::cerr << fmt::format("{} run(s), {} at a time with {} thread(s) each; logs in {}/\n", experiment.runs.size(),
+                           a.jobs, threads, logs);
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0, done = 0, failed = 0;
+  auto wait_one = [&] {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    const std::size_t index = running.at(pid);
+    running.erase(pid);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    failed += ok ? 0 : 1;
+    std::cerr << fmt::format("[{}/{}] {} {}\n", ++done, experiment.runs.size(), experiment.runs[index].run_id,
+                             ok ? "done" : "FAILED (see its log)");
+  };
+  while (next < experiment.runs.size() || !running.empty()) {
+    if (next < experiment.runs.size() && static_cast<int>(running.size()) < a.jobs) {
+      std::vector<std::string> argv{self, "run", a.file};
+      for (const auto& o : a.overrides) argv.push_back(o);
+      argv.insert(argv.end(), {"--run", std::to_string(next), "--no-progress", fmt::format("threads={}", threads)});
+      const std::string log = logs + "/" + experiment.runs[next].run_id + ".log";
+      const pid_t pid = fork();
+      if (pid == 0) {
+        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+          dup2(fd, 1);
+          dup2(fd, 2);
+        }
+        std::vector<char*> raw;
+        for (auto& s : argv) raw.push_back(s.data());
+        raw.push_back(nullptr);
+        execv(self.c_str(), raw.data());
+        _exit(127);
+      }
+      if (pid < 0) throw graft::Error("--jobs: cannot start a child process");
+      running[pid] = next++;
+    } else {
+      wait_one();
+    }
+  }
+}
+
 int command_run(const std::vector<std::string>& args) {
-  const FileArgs a = parse_file_args("run", args);
-  const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  FileArgs a = parse_file_args("run", args);
+  graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
   std::cerr << fmt::format("experiment '{}': {} run(s) -> {}\n", experiment.name, experiment.runs.size(),
                            experiment.output_dir);
-  const graft::SweepResult result = graft::run_experiment(experiment, graft::SweepOptions{a.progress});
+  graft::SweepOptions sweep{a.progress, {}};
+  if (!a.run.empty()) sweep.only.push_back(graft::run_index(experiment, a.run));
+  if (a.jobs > 1 && a.run.empty()) {
+    run_in_parallel(experiment, a);
+    // Every run now has its record: the sweep below keeps them and makes the table.
+  }
+  const graft::SweepResult result = graft::run_experiment(experiment, sweep);
   std::cout << '\n' << graft::format_text_table(result.summary);
   std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed. Tables: {}/summary.md, "
                            "{}/summary.csv; per-run HDF5: {}/runs/*/run.h5\n",
@@ -262,8 +364,9 @@ int main(int argc, char** argv) {
     if (command == "run") return command_run(args);
     if (command == "data") return command_data(args);
     if (command == "new") return command_new(args);
+    if (command == "slurm") return command_slurm(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new", "slurm"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

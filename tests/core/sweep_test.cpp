@@ -1,0 +1,93 @@
+// Sweeps across processes: --run K, --jobs N (child processes, same numbers as
+// one process), Slurm job arrays, and keeping finished runs when only the
+// thread count differs.
+
+#include "core/sweep.h"
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/run_record.h"
+#include "tests/test_util.h"
+
+namespace graft::testing {
+namespace {
+
+constexpr const char* kSweep = R"(name: sweep
+data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
+model: {name: mlp, hidden: [8]}
+optimizer: {name: sgd, lr: 0.05, momentum: 0.9}
+steps: 60
+threads: 1
+checkpoint_every: 0
+seeds: [0, 1]
+variants:
+  source_only: {method: {name: source_only}}
+  dann: {method: {name: dann}}
+)";
+
+double final_accuracy(const std::string& output, const std::string& run_id) {
+  return read_run_record(output + "/sweep/runs/" + run_id + "/run.h5").final_metrics.at("target.test_acc");
+}
+
+TEST(Sweep, ParallelJobsGiveTheNumbersOfOneProcess) {
+  TempDir dir;
+  const auto file = dir.write("sweep.yaml", kSweep);
+  const std::string graft = graft_binary();
+  ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("one") + " --no-progress > /dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("two") + " --jobs 2 > " + dir.file("jobs.log") +
+                         " 2>&1").c_str()),
+            0);
+  for (const char* run : {"source_only__seed0", "source_only__seed1", "dann__seed0", "dann__seed1"})
+    EXPECT_EQ(final_accuracy(dir.file("one"), run), final_accuracy(dir.file("two"), run)) << run;
+  // Each child logged to its own file.
+  EXPECT_TRUE(std::filesystem::exists(dir.file("two/sweep/jobs/dann__seed1.log")));
+}
+
+TEST(Sweep, OneRunByIndexAndClearErrorsForBadIndices) {
+  TempDir dir;
+  const Experiment e = load_experiment(dir.write("sweep.yaml", kSweep), {"output=" + dir.file("out")});
+  EXPECT_EQ(run_index(e, "3"), 3u);
+  EXPECT_THROW(run_index(e, "4"), Error);
+  EXPECT_THROW(run_index(e, "x"), Error);
+  SweepOptions only;
+  only.progress = false;
+  only.only = {2};
+  const auto result = run_experiment(e, only);
+  EXPECT_EQ(result.trained, 1);
+  EXPECT_TRUE(std::filesystem::exists(dir.file("out/sweep/runs/" + e.runs[2].run_id + "/run.h5")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out/sweep/runs/" + e.runs[0].run_id + "/run.h5")));
+}
+
+TEST(Sweep, AFinishedRunIsKeptWhenOnlyTheThreadCountDiffers) {
+  TempDir dir;
+  const auto file = dir.write("sweep.yaml", kSweep);
+  SweepOptions quiet;
+  quiet.progress = false;
+  quiet.only = {0};
+  run_experiment(load_experiment(file, {"output=" + dir.file("out"), "threads=1"}), quiet);
+  const auto again = run_experiment(load_experiment(file, {"output=" + dir.file("out"), "threads=2"}), quiet);
+  EXPECT_EQ(again.reused, 1);
+  EXPECT_EQ(again.trained, 0);
+  const auto changed = run_experiment(load_experiment(file, {"output=" + dir.file("out"), "steps=61"}), quiet);
+  EXPECT_EQ(changed.trained, 1);
+}
+
+TEST(Sweep, SlurmArrayHasOneTaskPerRunIntoTheSameFolder) {
+  TempDir dir;
+  const auto file = dir.write("sweep.yaml", kSweep);
+  const Experiment e = load_experiment(file, {"output=" + dir.file("out")});
+  const std::string script = slurm_array_script(e, "/opt/graft/bin/graft", file, {"output=" + dir.file("out")}, 4);
+  EXPECT_NE(script.find("#SBATCH --array=0-3\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --cpus-per-task=4\n"), std::string::npos);
+  EXPECT_NE(script.find("'/opt/graft/bin/graft' run '" + file + "' 'output=" + dir.file("out") +
+                        "' --run \"$SLURM_ARRAY_TASK_ID\" --no-progress threads=\"$SLURM_CPUS_PER_TASK\""),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("#     3  dann__seed1"), std::string::npos) << script;
+}
+
+}  // namespace
+}  // namespace graft::testing
