@@ -31,6 +31,13 @@ class DataMissing : public Error {
   using Error::Error;
 };
 
+/// A peer of a data-parallel run failed or the process group could not
+/// form: the program stops, since the sweep cannot go on without its peers.
+class DistributedError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A training run diverged (NaN/inf loss) or otherwise failed in a way that
 /// should mark that run failed while the rest of a sweep goes on.
 class RunFailed : public Error {

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "core/config.h"
+#include "core/distributed.h"
 #include "core/trainer.h"
 
 namespace fs = std::filesystem;
@@ -15,8 +17,9 @@ namespace graft {
 
 SweepResult run_experiment(const Experiment& experiment, const SweepOptions& options) {
   SweepResult result;
+  const bool writer = process_rank() == 0;  // data-parallel: rank 0 writes the results
   fs::create_directories(experiment.output_dir);
-  write_file_atomically(experiment.output_dir + "/experiment.yaml", experiment.resolved.to_yaml());
+  if (writer) write_file_atomically(experiment.output_dir + "/experiment.yaml", experiment.resolved.to_yaml());
 
   std::vector<RunRecord> records;
   const std::size_t total = experiment.runs.size();
@@ -37,21 +40,25 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
       }
       continue;
     }
+    // Rank 0 decides whether a run is kept; data-parallel peers follow it.
+    std::optional<RunRecord> kept;
     if (fs::exists(record_path)) {
       try {
         RunRecord previous = read_run_record(record_path);
         const bool same_config = previous.config_hash == run_identity(run.resolved);
-        if (previous.status == "finished" && same_config) {
-          std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
-          records.push_back(std::move(previous));
-          ++result.reused;
-          continue;
-        }
-        if (!same_config)
+        if (previous.status == "finished" && same_config) kept = std::move(previous);
+        else if (!same_config)
           std::fprintf(stderr, "%s its config changed since it ran; running it again\n", label.c_str());
       } catch (const Error& e) {
         std::fprintf(stderr, "%s %s; running it again\n", label.c_str(), e.what());
       }
+    }
+    static int decisions = 0;
+    if (agree_with_rank0(kept.has_value(), fmt::format("keep/{}/{}", ++decisions, run.run_id))) {
+      std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
+      if (kept) records.push_back(std::move(*kept));
+      ++result.reused;
+      continue;
     }
     RunRecord record = train_run(run, run_dir, TrainOptions{options.progress, label});
     if (record.status == "failed") {
@@ -67,8 +74,10 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
   const std::vector<std::string> selection = experiment.runs.empty() ? std::vector<std::string>{}
                                                                      : experiment.runs.front().selection;
   result.summary = summarize(experiment.name, experiment.variants, records, report, selection, experiment.delta_m);
-  write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
-  write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
+  if (writer) {
+    write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
+    write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
+  }
   return result;
 }
 

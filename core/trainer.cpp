@@ -1,6 +1,8 @@
 // The framework-owned training loop (contract in core/strategy.h).
 #include "core/trainer.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "core/distributed.h"
 #include "core/error.h"
 #include "core/plots.h"
 #include "core/progress.h"
@@ -25,7 +28,18 @@ using Clock = std::chrono::steady_clock;
 
 /// The one place where gradients would be summed across data-parallel
 /// processes. With one process there is nothing to do.
-void reduce_across_processes(std::vector<torch::Tensor>& /*tensors*/) {}
+/// Gradients are averaged over the data-parallel processes (core/distributed.h).
+void reduce_across_processes(std::vector<torch::Tensor>& tensors) { average_across_processes(tensors); }
+
+/// This process's equal share of a global batch (all ranks draw the same one).
+Batch slice_for_rank(const Batch& global, int rank, int world) {
+  const std::int64_t share = global.size() / world;
+  if (share == 0) throw DistributedError("a batch is smaller than the number of data-parallel processes");
+  Batch local;
+  local.inputs = global.inputs.narrow(0, rank * share, share);
+  for (const auto& [name, t] : global.targets) local.targets[name] = t.narrow(0, rank * share, share);
+  return local;
+}
 
 std::vector<torch::Tensor> gradients_of(const std::vector<ParameterGroup>& groups) {
   std::vector<torch::Tensor> grads;
@@ -172,9 +186,28 @@ Chart pca_chart(const std::string& title, const std::vector<torch::Tensor>& feat
 
 }  // namespace
 
-RunRecord train_run(const RunConfig& run, const std::string& run_dir, const TrainOptions& options) {
+RunRecord train_run(const RunConfig& run, const std::string& results_dir, const TrainOptions& options) {
+  // Data-parallel: rank 0 writes the results; the other ranks resume from
+  // rank 0's checkpoint and write their own files to a scratch folder.
+  const int rank = process_rank(), world = process_count();
+  const std::string run_dir =
+      rank == 0 ? results_dir
+                : (fs::temp_directory_path() / fmt::format("graft-rank{}-{}", rank, getpid()) / run.run_id).string();
+  struct ScratchCleanup {
+    std::string dir;
+    ~ScratchCleanup() {
+      std::error_code ignored;
+      if (!dir.empty()) fs::remove_all(fs::path(dir).parent_path(), ignored);
+    }
+  } cleanup{rank == 0 ? "" : run_dir};
+  if (world > 1 && run.batch_size % world != 0)
+    throw ConfigError(fmt::format("batch_size {} does not divide by the {} data-parallel processes; each process "
+                                  "trains on an equal slice of the global batch",
+                                  run.batch_size, world));
   const std::string record_path = run_dir + "/run.h5";
   const std::string checkpoint_path = run_dir + "/checkpoint.pt";
+  const std::string resume_path = results_dir + "/checkpoint.pt";
+  const std::string resume_record_path = results_dir + "/run.h5";
   RunRecord record;
   record.experiment = run.experiment;
   record.variant = run.variant;
@@ -250,11 +283,11 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
 
     // Resume where a killed run left off.
     std::int64_t first_step = 0;
-    if (fs::exists(checkpoint_path) &&
-        load_checkpoint(checkpoint_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
+    if (fs::exists(resume_path) &&
+        load_checkpoint(resume_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
       first_step = progress.steps_done;
-      if (fs::exists(record_path)) {
-        RunRecord partial = read_run_record(record_path);
+      if (fs::exists(resume_record_path)) {
+        RunRecord partial = read_run_record(resume_record_path);
         record.train = partial.train;
         record.eval = partial.eval;
         record.train.truncate_from(first_step);
@@ -290,8 +323,10 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
       ctx.epoch = streams.empty() ? 0 : streams.front().epoch();
       std::int64_t batch_samples = 0;
       for (std::size_t i = 0; i < streams.size(); ++i) {
-        ctx.batches[requests[i].name] = streams[i].next();
-        batch_samples += ctx.batches[requests[i].name].size();
+        Batch batch = streams[i].next();
+        if (world > 1) batch = slice_for_rank(batch, rank, world);
+        batch_samples += batch.size();
+        ctx.batches[requests[i].name] = std::move(batch);
       }
       data_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
       if (optimizer) optimizer->zero_grad();
@@ -360,6 +395,8 @@ RunRecord train_run(const RunConfig& run, const std::string& run_dir, const Trai
     throw;  // a wrong experiment file fails every run alike: stop the sweep
   } catch (const DataMissing&) {
     throw;  // likewise missing data
+  } catch (const DistributedError&) {
+    throw;  // a peer is gone: nothing more can run
   } catch (const c10::Error& e) {
     record.status = "failed";
     record.message = e.what_without_backtrace();

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make ccache            # toolchain; ccache keeps rebuilds short
   libtorch-dev                     # libtorch 1.13 (C++ API)
+  libgloo-dev                      # headers of c10d's Gloo process group (data-parallel training)
   libopenblas0-pthread             # fast BLAS: the reference BLAS is ~30x slower for libtorch's matmuls
   libyaml-cpp-dev                  # experiment files, with line/column marks for errors
   libfmt-dev                       # formatting

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/config.h"
+#include "core/distributed.h"
 #include "core/error.h"
 #include "core/experiment.h"
 #include "core/progress.h"
@@ -49,6 +50,9 @@ usage:
                                  default ~/.cache/graft), checking sha256 sums;
                                  `graft data fetch crosslingual` also builds the
                                  word-vector benchmark (corpora, fastText, dictionaries)
+  graft run FILE --nproc N       each run data-parallel over N local processes (c10d
+                                 Gloo; or launch with torchrun/srun: RANK, WORLD_SIZE,
+                                 MASTER_ADDR, MASTER_PORT)
   graft run FILE --jobs N        the runs N at a time as child processes, cores/N
                                  threads each; --run K trains only run K
   graft slurm FILE [--cpus C]    write <output>/<name>/slurm.sh: a Slurm job array,
@@ -148,23 +152,24 @@ struct FileArgs {
   std::string run;     ///< --run K: only the K-th run
   int jobs = 1;        ///< --jobs N: N runs at a time, as child processes
   int cpus = 0;        ///< slurm: --cpus C per array task
+  int nproc = 1;       ///< --nproc N: one data-parallel run over N local processes
 };
 
 FileArgs parse_file_args(const std::string& command, const std::vector<std::string>& args) {
   FileArgs out;
   const std::vector<std::string> flags = command == "slurm" ? std::vector<std::string>{"--cpus"}
-                                                            : std::vector<std::string>{"--no-progress", "--run", "--jobs"};
+                                                            : std::vector<std::string>{"--no-progress", "--run", "--jobs", "--nproc"};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const bool known = std::find(flags.begin(), flags.end(), arg) != flags.end();
-    const bool takes_value = arg == "--run" || arg == "--jobs" || arg == "--cpus";
+    const bool takes_value = arg == "--run" || arg == "--jobs" || arg == "--cpus" || arg == "--nproc";
     if (known && takes_value && i + 1 >= args.size())
       throw graft::Error(fmt::format("graft {}: {} needs a value", command, arg));
     if (known && arg == "--no-progress")
       out.progress = false;
     else if (known && arg == "--run")
       out.run = args[++i];
-    else if (known && (arg == "--jobs" || arg == "--cpus")) {
+    else if (known && (arg == "--jobs" || arg == "--cpus" || arg == "--nproc")) {
       const std::string value = args[++i];
       int n = 0;
       try {
@@ -172,7 +177,7 @@ FileArgs parse_file_args(const std::string& command, const std::vector<std::stri
       } catch (const std::exception&) {
       }
       if (n < 1) throw graft::Error(fmt::format("graft {}: {} '{}': expected a whole number >= 1", command, arg, value));
-      (arg == "--jobs" ? out.jobs : out.cpus) = n;
+      (arg == "--jobs" ? out.jobs : arg == "--cpus" ? out.cpus : out.nproc) = n;
     } else if (arg.rfind("--", 0) == 0)
       throw graft::Error(fmt::format("graft {}: unknown flag '{}'; {}", command, arg, graft::choices_hint(arg, flags)));
     else if (out.file.empty())
@@ -324,6 +329,18 @@ void run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
 
 int command_run(const std::vector<std::string>& args) {
   FileArgs a = parse_file_args("run", args);
+  if (a.nproc > 1 && std::getenv("WORLD_SIZE") == nullptr) {
+    // One machine, N data-parallel processes: the same command as each rank.
+    std::vector<std::string> argv{std::filesystem::read_symlink("/proc/self/exe").string(), "run", a.file};
+    for (const auto& o : a.overrides) argv.push_back(o);
+    if (!a.run.empty()) argv.insert(argv.end(), {"--run", a.run});
+    if (!a.progress) argv.push_back("--no-progress");
+    argv.push_back(fmt::format("threads={}", std::max(1, graft::available_cores() / a.nproc)));
+    return graft::launch_local_processes(argv, a.nproc);
+  }
+  graft::init_distributed_from_environment();
+  const bool rank0 = graft::process_rank() == 0;
+  if (!rank0) a.progress = false;  // one progress bar and one table: rank 0's
   graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
   std::cerr << fmt::format("experiment '{}': {} run(s) -> {}\n", experiment.name, experiment.runs.size(),
                            experiment.output_dir);
@@ -334,6 +351,7 @@ int command_run(const std::vector<std::string>& args) {
     // Every run now has its record: the sweep below keeps them and makes the table.
   }
   const graft::SweepResult result = graft::run_experiment(experiment, sweep);
+  if (!rank0) return result.failed > 0 ? 1 : 0;
   std::cout << '\n' << graft::format_text_table(result.summary);
   std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed. Tables: {}/summary.md, "
                            "{}/summary.csv; per-run HDF5: {}/runs/*/run.h5\n",
