@@ -12,9 +12,11 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <torch/torch.h>
+#ifdef GRAFT_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/torch.h>
+#endif
 
 #include "core/error.h"
 
@@ -22,11 +24,20 @@ namespace graft {
 
 namespace {
 
+#ifdef GRAFT_HAVE_GLOO
 struct Group {
   int rank = 0, size = 1;
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
 };
+#else
+struct Group {  // built without Gloo: always one process
+  int rank = 0, size = 1;
+  struct None {
+    explicit operator bool() const { return false; }
+  } pg, store;
+};
+#endif
 
 Group& group() {
   static Group g;
@@ -62,6 +73,11 @@ void init_distributed_from_environment() {
                                          "WORLD_SIZE, MASTER_ADDR and MASTER_PORT (torchrun and srun set them; "
                                          "`graft run FILE --nproc N` sets them on one machine)",
                                          g.size, required));
+#ifndef GRAFT_HAVE_GLOO
+  throw DistributedError(fmt::format("WORLD_SIZE={}: this graft was built without c10d's Gloo headers, so it runs "
+                                     "one process only; install libgloo-dev (Debian) and rebuild",
+                                     g.size));
+#else
   const auto timeout = std::chrono::seconds(env("GRAFT_DIST_TIMEOUT").empty() ? 60 : env_int("GRAFT_DIST_TIMEOUT"));
   try {
     c10d::TCPStoreOptions options;
@@ -79,12 +95,14 @@ void init_distributed_from_environment() {
     throw DistributedError(fmt::format("rank {} of {} could not join the group at {}:{} within {} s: {}", g.rank,
                                        g.size, env("MASTER_ADDR"), env("MASTER_PORT"), timeout.count(), e.what()));
   }
+#endif
 }
 
 int process_rank() { return group().rank; }
 int process_count() { return group().size; }
 
 void average_across_processes(std::vector<at::Tensor>& tensors) {
+#ifdef GRAFT_HAVE_GLOO
   Group& g = group();
   if (!g.pg || tensors.empty()) return;
   // One flat buffer: one collective per step instead of one per parameter.
@@ -104,9 +122,16 @@ void average_across_processes(std::vector<at::Tensor>& tensors) {
     t.copy_(buffer[0].narrow(0, offset, t.numel()).view_as(t));
     offset += t.numel();
   }
+#else
+  (void)tensors;
+#endif
 }
 
 bool agree_with_rank0(bool value, const std::string& key) {
+#ifndef GRAFT_HAVE_GLOO
+  (void)key;
+  return value;
+#else
   Group& g = group();
   if (!g.pg) return value;
   try {
@@ -118,6 +143,7 @@ bool agree_with_rank0(bool value, const std::string& key) {
   } catch (const std::exception& e) {
     throw DistributedError(fmt::format("rank {}: no answer from rank 0 for '{}' ({}); stopping", g.rank, key, e.what()));
   }
+#endif
 }
 
 namespace {

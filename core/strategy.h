@@ -16,7 +16,7 @@
 //                                               and gradients, or does a
 //                                               closed-form update;
 //        every reported scalar is logged; a non-finite one fails the run;
-//        if report.apply_update: reduce gradients across processes (the one
+//        if report.apply_update: average gradients across processes (the one
 //           place that does so), set the scheduled learning rates, step the
 //           optimizer, then call after_update(ctx);
 //        every eval_every steps and at the end: evaluate(ctx);
@@ -36,7 +36,7 @@
 //    saved in checkpoints), never from std::random_device or time.
 //  * A method that needs the per-task gradients separately (PCGrad, MGDA)
 //    computes them in train_step, combines them itself, and writes the result
-//    into the parameters' .grad; ctx.reduce() sums tensors across processes
+//    into the parameters' .grad; ctx.reduce() averages tensors across processes
 //    first, so that the combination sees global gradients.
 
 #include <cstdint>
@@ -98,7 +98,7 @@ struct StepContext {
   std::int64_t epoch = 0;        ///< epochs completed by the first stream
   torch::Device device = torch::kCPU;
   std::map<std::string, Batch> batches;
-  /// Sums tensors in place across data-parallel processes (no-op for one).
+  /// Averages tensors in place across data-parallel processes (no-op for one).
   std::function<void(std::vector<torch::Tensor>&)> reduce;
 
   /// p in [0, 1], for schedules such as DANN's lambda.

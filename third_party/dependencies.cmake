@@ -41,6 +41,18 @@ else()
   target_link_libraries(graft_dependencies INTERFACE yaml-cpp)
 endif()
 target_include_directories(graft_dependencies SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${TORCH_INCLUDE_DIRS})
+# Data-parallel training needs c10d's Gloo process group, whose header needs
+# Gloo's own headers (Debian: libgloo-dev). Without them graft builds and runs
+# single-process, and says so when asked for more.
+if(NOT DEFINED GRAFT_HAVE_GLOO)
+  include(CheckIncludeFileCXX)
+  set(CMAKE_REQUIRED_INCLUDES ${TORCH_INCLUDE_DIRS})
+  check_include_file_cxx("gloo/rendezvous/store.h" GRAFT_HAVE_GLOO)
+  unset(CMAKE_REQUIRED_INCLUDES)
+endif()
+if(GRAFT_HAVE_GLOO)
+  target_compile_definitions(graft_dependencies INTERFACE GRAFT_HAVE_GLOO=1)
+endif()
 target_compile_definitions(graft_dependencies INTERFACE ${HDF5_C_DEFINITIONS})
 
 # Applies the shared torch precompiled header to `target`. Sources listed in

@@ -195,19 +195,24 @@ int command_data(const std::vector<std::string>& args) {
   const std::string cache = graft::data_cache_dir();
   if (args.size() == 1 && args[0] == "list") {
     std::cout << fmt::format("data cache: {}  (set GRAFT_DATA to move it)\n\n", cache);
-    std::cout << fmt::format("{:<14} {:<28} {:>9}  {:<7} {}\n", "source", "package", "size", "cached", "data sets");
+    std::cout << fmt::format("{:<17} {:<32} {:>9}  {:<7} {}\n", "source", "package", "size", "cached", "data sets");
     for (const auto& source : graft::data_sources()) {
       std::uintmax_t bytes = 0;
       const bool cached = graft::source_cached(cache, source);
-      if (cached)
+      if (cached && !source.trees.empty()) {
+        for (const auto& e : std::filesystem::recursive_directory_iterator(graft::source_dir(cache, source)))
+          if (e.is_regular_file()) bytes += e.file_size();
+      } else if (cached) {
         for (const auto& f : source.files)
           bytes += std::filesystem::file_size(graft::source_dir(cache, source) + "/" +
                                               std::filesystem::path(f.path).filename().string());
+      }
       std::string used;
       for (const auto& d : source.used_by) used += (used.empty() ? "" : ", ") + d;
-      std::cout << fmt::format("{:<14} {:<28} {:>9}  {:<7} {}\n", source.name, source.kind + ":" + source.package,
+      std::cout << fmt::format("{:<17} {:<32} {:>9}  {:<7} {}\n", source.name, source.kind + ":" + source.package,
                                cached ? fmt::format("{:.1f} MB", bytes / 1e6) : "-", cached ? "yes" : "no", used);
-      std::cout << fmt::format("{:<14} licence: {}\n", "", source.licence);
+      std::cout << fmt::format("{:<17} licence: {}{}\n", "", source.licence,
+                               source.heavy ? "; benchmark corpus, not in `fetch all`" : "");
     }
     return 0;
   }

@@ -34,6 +34,20 @@ TEST(Adversarial, RecoversANoisyRandomRotationWithoutADictionary) {
   EXPECT_GT(last, first);
 }
 
+TEST(Adversarial, RestartsAreEachJudgedByTheCriterion) {
+  RotatedVocabulary vocab;
+  // 3 restarts of 100 steps: the criterion is computed at the end of each
+  // (select_every is longer than a restart), then the refinement round.
+  const auto r = train_small(vocab.experiment(301),
+                             "{name: adversarial, dis_hidden: 32, restarts: 3, select_every: 1000, refine_rounds: 1}",
+                             0, {"log_every=1"});
+  std::vector<std::int64_t> selected_at;
+  const auto& criterion = r.train.columns.at("criterion");
+  for (std::size_t i = 0; i < criterion.size(); ++i)
+    if (!std::isnan(criterion[i])) selected_at.push_back(r.train.steps[i]);
+  EXPECT_EQ(selected_at, (std::vector<std::int64_t>{99, 199, 299, 300}));
+}
+
 TEST(Adversarial, RefusesARunShorterThanItsRefinement) {
   RotatedVocabulary vocab;
   const auto r = train_small(vocab.experiment(3), "{name: adversarial, refine_rounds: 5}", 0, {}, false);
