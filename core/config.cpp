@@ -376,4 +376,12 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   fs::rename(temporary, target);
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot read", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 }  // namespace graft

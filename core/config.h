@@ -98,4 +98,7 @@ void set_path(ConfigNode& root, const std::string& dotted_path, ConfigNode value
 /// crash never leaves a half-written file under the final name.
 void write_file_atomically(const std::string& path, const std::string& content);
 
+/// The whole content of a file; throws graft::Error naming it when it cannot be read.
+std::string read_file(const std::string& path);
+
 }  // namespace graft

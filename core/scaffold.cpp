@@ -186,18 +186,11 @@ std::string camel_case(const std::string& name) {
   return out;
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// Inserts `line` into a CMake list: before the ")" that closes the command
 /// starting with `command`, or after the last line starting with `after`.
 void insert_into_list(const std::string& path, const std::string& command, const std::string& after,
                       const std::string& line) {
-  std::string text = read(path);
+  std::string text = read_file(path);
   std::size_t at = std::string::npos;
   if (!command.empty()) {
     const auto start = text.find(command);

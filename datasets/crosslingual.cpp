@@ -82,14 +82,6 @@ constexpr int kDim = 300, kEpochs = 5, kMinCount = 5, kBuckets = 500000, kSeed =
 constexpr std::int64_t kTrainPairs = 5000, kTestWords = 1500;
 constexpr std::uint64_t kSplitSeed = 0;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot read", path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// Runs a command, returns its standard output; throws with `what` on failure.
 std::string capture(const std::string& command, const std::string& what) {
   std::string output;

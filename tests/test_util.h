@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -34,6 +35,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+/// The whole content of a text file ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 /// Path of the built `graft` executable and of the source tree (set by CMake).
 inline std::string graft_binary() { return GRAFT_BINARY; }

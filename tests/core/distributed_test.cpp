@@ -50,13 +50,6 @@ std::map<std::string, torch::Tensor> final_parameters(const std::string& run_dir
   return out;
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
   TempDir dir;
   const auto file = dir.write("e.yaml", kExperiment);
@@ -64,11 +57,11 @@ TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
   ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("one") + " --no-progress > " +
                          dir.file("one.log") + " 2>&1").c_str()),
             0)
-      << read(dir.file("one.log"));
+      << read_text(dir.file("one.log"));
   ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("two") + " --nproc 2 --no-progress > " +
                          dir.file("two.log") + " 2>&1").c_str()),
             0)
-      << read(dir.file("two.log"));
+      << read_text(dir.file("two.log"));
   const auto one = final_parameters(dir.file("one/ddp/runs/source_only__seed0"));
   const auto two = final_parameters(dir.file("two/ddp/runs/source_only__seed0"));
   ASSERT_FALSE(one.empty());
@@ -78,7 +71,7 @@ TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
     EXPECT_LT((tensor - two.at(name)).abs().max().item<double>(), 1e-5) << name;
   }
   // Rank 0 alone wrote results: one table, no scratch left behind by rank 1.
-  EXPECT_EQ(read(dir.file("two.log")).find("rank 1"), std::string::npos);
+  EXPECT_EQ(read_text(dir.file("two.log")).find("rank 1"), std::string::npos);
 }
 
 TEST(Distributed, ADeadRankStopsItsPeerWithAClearError) {
@@ -101,7 +94,7 @@ wait $p0
 echo "exit $?" >> ")" + dir.file("rank0.log") + R"("
 )");
   ASSERT_EQ(std::system(("bash " + script).c_str()), 0);
-  const std::string log = read(dir.file("rank0.log"));
+  const std::string log = read_text(dir.file("rank0.log"));
   EXPECT_NE(log.find("a peer process failed or stopped answering"), std::string::npos) << log;
   EXPECT_NE(log.find("\nexit 1"), std::string::npos) << log;
 }
@@ -112,7 +105,7 @@ TEST(Distributed, MissingRendezvousVariablesAreNamed) {
   const std::string command = "WORLD_SIZE=2 RANK=0 " + graft_binary() + " run " + file + " output=" + dir.file("o") +
                               " > " + dir.file("log") + " 2>&1";
   EXPECT_NE(std::system(command.c_str()), 0);
-  EXPECT_NE(read(dir.file("log")).find("MASTER_ADDR is not set"), std::string::npos) << read(dir.file("log"));
+  EXPECT_NE(read_text(dir.file("log")).find("MASTER_ADDR is not set"), std::string::npos) << read_text(dir.file("log"));
 }
 
 TEST(Distributed, OneProcessIsANoOp) {

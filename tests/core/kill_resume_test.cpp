@@ -19,6 +19,7 @@
 namespace graft {
 namespace {
 
+using testing::read_text;
 using testing::TempDir;
 
 pid_t spawn_graft(const std::vector<std::string>& args, const std::string& log) {
@@ -43,13 +44,6 @@ int wait_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(KillResume, KilledRunResumesToTheSameNumbers) {

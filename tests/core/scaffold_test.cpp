@@ -16,13 +16,6 @@
 namespace graft::testing {
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// A copy of the parts of graft's tree the scaffold touches.
 struct FakeTree {
   TempDir dir;
@@ -42,23 +35,23 @@ TEST(Scaffold, WritesTheFilePairTestAndExperimentAndRegistersTheSources) {
   request.source_root = tree.dir.path();
   const auto written = write_new_method(request);
   EXPECT_EQ(written.size(), 6u);
-  const auto header = read(tree.dir.file("methods/fine_tuning/label_smoothing.h"));
+  const auto header = read_text(tree.dir.file("methods/fine_tuning/label_smoothing.h"));
   EXPECT_NE(header.find("class LabelSmoothing : public Strategy"), std::string::npos) << header;
   EXPECT_NE(header.find("#include \"core/strategy.h\""), std::string::npos);
-  const auto source = read(tree.dir.file("methods/fine_tuning/label_smoothing.cpp"));
+  const auto source = read_text(tree.dir.file("methods/fine_tuning/label_smoothing.cpp"));
   EXPECT_NE(source.find("GRAFT_REGISTER_METHOD(LabelSmoothing, \"label_smoothing\""), std::string::npos) << source;
   EXPECT_EQ(source.find("GRAFT_PLUGIN"), std::string::npos);
-  EXPECT_NE(read(tree.dir.file("tests/methods/fine_tuning/label_smoothing_test.cpp")).find("TEST(LabelSmoothing"),
+  EXPECT_NE(read_text(tree.dir.file("tests/methods/fine_tuning/label_smoothing_test.cpp")).find("TEST(LabelSmoothing"),
             std::string::npos);
-  EXPECT_NE(read(tree.dir.file("experiments/fine_tuning/label_smoothing.yaml")).find("{method: {name: label_smoothing}}"),
+  EXPECT_NE(read_text(tree.dir.file("experiments/fine_tuning/label_smoothing.yaml")).find("{method: {name: label_smoothing}}"),
             std::string::npos);
-  const auto methods = read(tree.dir.file("methods/CMakeLists.txt"));
+  const auto methods = read_text(tree.dir.file("methods/CMakeLists.txt"));
   // Inside add_library(graft_methods OBJECT ...), on a line of its own.
   const auto line = methods.find("\n  fine_tuning/label_smoothing.cpp");
   ASSERT_NE(line, std::string::npos) << methods;
   EXPECT_GT(line, methods.find("add_library(graft_methods OBJECT"));
   EXPECT_EQ(methods.find(')', methods.find("add_library(graft_methods OBJECT")), line + 34);  // "\n  fine_tuning/label_smoothing.cpp" is 34 characters
-  EXPECT_NE(read(tree.dir.file("tests/CMakeLists.txt")).find("  methods/fine_tuning/label_smoothing_test.cpp\n"),
+  EXPECT_NE(read_text(tree.dir.file("tests/CMakeLists.txt")).find("  methods/fine_tuning/label_smoothing_test.cpp\n"),
             std::string::npos);
   // Again: refused, nothing overwritten.
   EXPECT_THROW(write_new_method(request), Error);
@@ -70,11 +63,11 @@ TEST(Scaffold, PluginProjectsCarryTheirOwnBuildAndPluginLine) {
   request.name = "smooth_ce";
   request.out_of_tree = dir.file("plugin");
   write_new_method(request);
-  EXPECT_NE(read(dir.file("plugin/smooth_ce.cpp")).find("GRAFT_PLUGIN(\"smooth_ce\");"), std::string::npos);
-  EXPECT_NE(read(dir.file("plugin/smooth_ce.h")).find("#include <graft/core/strategy.h>"), std::string::npos);
-  EXPECT_NE(read(dir.file("plugin/CMakeLists.txt")).find("graft_add_plugin(graft_smooth_ce smooth_ce.cpp)"),
+  EXPECT_NE(read_text(dir.file("plugin/smooth_ce.cpp")).find("GRAFT_PLUGIN(\"smooth_ce\");"), std::string::npos);
+  EXPECT_NE(read_text(dir.file("plugin/smooth_ce.h")).find("#include <graft/core/strategy.h>"), std::string::npos);
+  EXPECT_NE(read_text(dir.file("plugin/CMakeLists.txt")).find("graft_add_plugin(graft_smooth_ce smooth_ce.cpp)"),
             std::string::npos);
-  EXPECT_NE(read(dir.file("plugin/smooth_ce.yaml")).find("plugins: [build/libgraft_smooth_ce.so]"), std::string::npos);
+  EXPECT_NE(read_text(dir.file("plugin/smooth_ce.yaml")).find("plugins: [build/libgraft_smooth_ce.so]"), std::string::npos);
 }
 
 TEST(Scaffold, RefusesBadAndTakenNamesAndForeignTrees) {
