@@ -1,9 +1,8 @@
 #include "core/scaffold.h"
 
 #include <filesystem>
-#include <fstream>
+#include <map>
 #include <regex>
-#include <sstream>
 
 #include <fmt/format.h>
 

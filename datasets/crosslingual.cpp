@@ -445,7 +445,7 @@ WordVectorsData::WordVectorsData(Options options, const DataContext& ctx) {
     path = vectors_path(ctx.cache_dir, options.language);
     if (!fs::exists(path))
       throw DataMissing(fmt::format("{}: word vectors for '{}' are not built yet. Build the benchmark first: "
-                                    "graft data fetch crosslingual  (about 20 minutes)",
+                                    "graft data fetch crosslingual  (about 10 minutes)",
                                     path, options.language));
   }
   WordVectors vectors = read_vec(path, options.max_words);

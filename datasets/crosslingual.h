@@ -19,7 +19,7 @@
 //                translation) and train (up to 5,000 pairs, disjoint source
 //                words), MUSE format.
 // Everything lands in <cache>/derived/crosslingual/ with a MANIFEST of sha256
-// sums; `graft data fetch crosslingual` builds it (about 20 minutes on 2 cores,
+// sums; `graft data fetch crosslingual` builds it (about 10 minutes on 2 cores,
 // nearly all of it fastText).
 
 #include <cstdint>
