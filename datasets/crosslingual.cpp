@@ -39,11 +39,27 @@ namespace {
 /// One document collection of a language's corpus.
 struct CorpusPart {
   const char* source;  ///< data source (datasets/sources.cpp)
-  const char* format;  ///< "osis", "html", "lo_html" (LibreOffice: DisplayArea only), "fortunes"
+  const char* format;  ///< "osis", "html", "lo_html" (LibreOffice: DisplayArea only), "fortunes", "man" (gzipped roff)
   const char* where;   ///< folder inside the source, or the SWORD module name for "osis"
   const char* suffix;  ///< files whose names end so ("" : any .html; for fortunes "": no extension)
+  const char* only = "";  ///< space-separated file names: just these (for manuals shipped twice, split and whole)
 };
 
+// The LilyPond manuals that exist in all three languages, each as its one-page
+// edition (the split pages repeat the same text).
+constexpr const char* kLilyPondEn =
+    "essay-big-page.html extending-big-page.html learning-big-page.html notation-big-page.html "
+    "snippets-big-page.html usage-big-page.html web-big-page.html";
+constexpr const char* kLilyPondEs =
+    "essay-big-page.es.html extending-big-page.es.html learning-big-page.es.html notation-big-page.es.html "
+    "snippets-big-page.es.html usage-big-page.es.html web-big-page.es.html";
+constexpr const char* kLilyPondFr =
+    "essay-big-page.fr.html extending-big-page.fr.html learning-big-page.fr.html notation-big-page.fr.html "
+    "snippets-big-page.fr.html usage-big-page.fr.html web-big-page.fr.html";
+
+// Recipe version 2 added man pages, the installation guide, GNOME help, the
+// aptitude, Debian Edu, KiCad and LilyPond manuals: version 1 (about 12 MB of English, 9.5 MB of
+// Spanish) gave vectors too weak for unsupervised mapping.
 const std::map<std::string, std::vector<CorpusPart>>& corpus_recipe() {
   static const std::map<std::string, std::vector<CorpusPart>> recipe{
       {"en",
@@ -51,17 +67,39 @@ const std::map<std::string, std::vector<CorpusPart>>& corpus_recipe() {
         {"lo_help_en", "lo_html", "usr/share/libreoffice/help/en-US", ".html"},
         {"gimp_help_en", "html", "usr/share/gimp/2.0/help/en", ".html"},
         {"debref_en", "html", "usr/share/debian-reference", ".en.html"},
-        {"fortunes_en", "fortunes", "usr/share/games/fortunes", ""}}},
+        {"fortunes_en", "fortunes", "usr/share/games/fortunes", ""},
+        {"man_en", "man", "usr/share/man", ".gz"},
+        {"man_dev_en", "man", "usr/share/man", ".gz"},
+        {"install_guide", "html", "usr/share/doc/installation-guide-amd64/en", ".html"},
+        {"gnome_help", "html", "usr/share/help/C/gnome-help", ".page"},
+        {"aptitude_doc_en", "html", "usr/share/doc/aptitude/html/en", ".html"},
+        {"debian_edu_en", "html", "usr/share/doc/debian-edu-doc-en", ".html", "debian-edu-bookworm-manual.html"},
+        {"kicad_doc_en", "html", "usr/share/doc/kicad/help/en", ".html"},
+        {"lilypond_en", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondEn}}},
       {"es",
        {{"bible_sparv", "osis", "spaRV1909eb", ""},
         {"lo_help_es", "lo_html", "usr/share/libreoffice/help/es", ".html"},
         {"gimp_help_es", "html", "usr/share/gimp/2.0/help/es", ".html"},
         {"debref_es", "html", "usr/share/debian-reference", ".es.html"},
-        {"fortunes_es", "fortunes", "usr/share/games/fortunes/es", ".u8"}}},
+        {"fortunes_es", "fortunes", "usr/share/games/fortunes/es", ".u8"},
+        {"man_es", "man", "usr/share/man/es", ".gz"},
+        {"install_guide", "html", "usr/share/doc/installation-guide-amd64/es", ".html"},
+        {"gnome_help", "html", "usr/share/help/es/gnome-help", ".page"},
+        {"aptitude_doc_es", "html", "usr/share/doc/aptitude/html/es", ".html"},
+        {"debian_edu_es", "html", "usr/share/doc/debian-edu-doc-es", ".html", "debian-edu-bookworm-manual.html"},
+        {"kicad_doc_es", "html", "usr/share/doc/kicad/help/es", ".html"},
+        {"lilypond_es", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondEs}}},
       {"fr",
        {{"lo_help_fr", "lo_html", "usr/share/libreoffice/help/fr", ".html"},
         {"gimp_help_fr", "html", "usr/share/gimp/2.0/help/fr", ".html"},
-        {"debref_fr", "html", "usr/share/debian-reference", ".fr.html"}}},
+        {"debref_fr", "html", "usr/share/debian-reference", ".fr.html"},
+        {"man_fr", "man", "usr/share/man/fr", ".gz"},
+        {"install_guide", "html", "usr/share/doc/installation-guide-amd64/fr", ".html"},
+        {"gnome_help", "html", "usr/share/help/fr/gnome-help", ".page"},
+        {"aptitude_doc_fr", "html", "usr/share/doc/aptitude/html/fr", ".html"},
+        {"debian_edu_fr", "html", "usr/share/doc/debian-edu-doc-fr", ".html", "debian-edu-bookworm-manual.html"},
+        {"kicad_doc_fr", "html", "usr/share/doc/kicad/help/fr", ".html"},
+        {"lilypond_fr", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondFr}}},
   };
   return recipe;
 }
@@ -118,6 +156,8 @@ std::vector<std::string> files_of(const std::string& dir, const std::string& suf
   return out;
 }
 
+std::string gunzip_file(const std::string& path);
+
 /// Plain text of one corpus part (one paragraph or verse per line).
 std::vector<std::string> part_texts(const std::string& cache, const CorpusPart& part) {
   const std::string root = source_dir(cache, data_source(part.source));
@@ -131,9 +171,21 @@ std::vector<std::string> part_texts(const std::string& cache, const CorpusPart& 
         fmt::format("{}: exporting SWORD module {}", part.source, part.where))));
   } else if (format == "fortunes") {
     for (const auto& f : files_of(root + "/" + part.where, part.suffix, false)) texts.push_back(fortunes_to_text(read_file(f)));
+  } else if (format == "man") {
+    for (const auto& f : files_of(root + "/" + part.where, part.suffix, true)) texts.push_back(man_to_text(gunzip_file(f)));
   } else {
-    for (const auto& f : files_of(root + "/" + part.where, part.suffix, true))
-      texts.push_back(html_to_text(read_file(f), format == "lo_html" ? "DisplayArea" : ""));
+    std::vector<std::string> files;
+    if (*part.only) {
+      std::istringstream names(part.only);
+      for (std::string name; names >> name;) {
+        const std::string file = root + "/" + part.where + "/" + name;
+        if (!fs::exists(file)) throw Error(fmt::format("{}: {} is missing from the package", part.source, file));
+        files.push_back(file);
+      }
+    } else {
+      files = files_of(root + "/" + part.where, part.suffix, true);
+    }
+    for (const auto& f : files) texts.push_back(html_to_text(read_file(f), format == "lo_html" ? "DisplayArea" : ""));
   }
   return texts;
 }
@@ -298,7 +350,7 @@ const std::vector<std::string>& crosslingual_pairs() {
 
 bool is_crosslingual_recipe(const std::string& name) { return name == "crosslingual"; }
 
-std::string crosslingual_dir(const std::string& cache) { return derived_dir(cache) + "/crosslingual"; }
+std::string crosslingual_dir(const std::string& cache) { return derived_dir(cache) + "/crosslingual-v2"; }
 
 WordPairs read_freedict(const std::string& index_path, const std::string& dict_path, bool reverse) {
   const std::string dict = gunzip_file(dict_path);
@@ -445,7 +497,7 @@ WordVectorsData::WordVectorsData(Options options, const DataContext& ctx) {
     path = vectors_path(ctx.cache_dir, options.language);
     if (!fs::exists(path))
       throw DataMissing(fmt::format("{}: word vectors for '{}' are not built yet. Build the benchmark first: "
-                                    "graft data fetch crosslingual  (about 10 minutes)",
+                                    "graft data fetch crosslingual  (about 12 minutes)",
                                     path, options.language));
   }
   WordVectors vectors = read_vec(path, options.max_words);

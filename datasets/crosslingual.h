@@ -6,7 +6,9 @@
 //   corpora      Bible translations (sword-text-web, sword-text-sparv, via
 //                mod2imp from libsword-utils) and the same manuals and help
 //                translated into each language (LibreOffice help, GIMP help,
-//                the Debian reference) and fortunes; lower-cased tokens,
+//                the Debian reference, man pages, the installation guide,
+//                GNOME help, the aptitude and LilyPond manuals) and fortunes;
+//                lower-cased tokens,
 //                one verse or paragraph a line, lines of untranslated
 //                English dropped from the translations, duplicates dropped;
 //   vectors      Debian's fastText, skip-gram, 300 dimensions, 5 epochs,
@@ -18,8 +20,8 @@
 //                fixed seed into test (1,500 source words, every gold
 //                translation) and train (up to 5,000 pairs, disjoint source
 //                words), MUSE format.
-// Everything lands in <cache>/derived/crosslingual/ with a MANIFEST of sha256
-// sums; `graft data fetch crosslingual` builds it (about 10 minutes on 2 cores,
+// Everything lands in <cache>/derived/crosslingual-v2/ with a MANIFEST of sha256
+// sums; `graft data fetch crosslingual` builds it (about 12 minutes on 2 cores,
 // nearly all of it fastText).
 
 #include <cstdint>

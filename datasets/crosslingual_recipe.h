@@ -22,7 +22,7 @@ bool is_crosslingual_recipe(const std::string& name);
 /// is missing, and writes a MANIFEST of sha256 sums.
 void build_crosslingual(const std::string& cache, std::ostream& log);
 
-/// <cache>/derived/crosslingual
+/// <cache>/derived/crosslingual-v2
 std::string crosslingual_dir(const std::string& cache);
 
 /// Reads a .vec file (its first `max_words` words; 0: all) as an experiment

@@ -83,7 +83,7 @@ const std::vector<DataSource>& data_sources() {
         {"usr/share/dictd/freedict-fra-eng.dict.dz",
          "03fdb4912187359faf0f0801b15510937a4d5f2ea9000dbd4968d921947a1175"}}},
   };
-  // Corpora for word vectors: whole documentation trees, heavy (about 350 MB
+  // Corpora for word vectors: whole documentation trees, heavy (about 420 MB
   // of packages), fetched by `graft data fetch crosslingual` only.
   static const std::vector<DataSource> corpora = [] {
     struct Tree {
@@ -111,6 +111,32 @@ const std::vector<DataSource>& data_sources() {
         {"debref_fr", "debian-reference-fr", "GPL-2+", "Debian reference, French (HTML)", "usr/share/debian-reference"},
         {"fortunes_en", "fortunes", "public domain / various", "fortune cookies, English", "usr/share/games/fortunes"},
         {"fortunes_es", "fortunes-es", "GPL-2+", "fortune cookies, Spanish", "usr/share/games/fortunes/es"},
+        {"man_en", "manpages", "GPL-2+ and others", "Linux man pages, English (roff)", "usr/share/man"},
+        {"man_dev_en", "manpages-dev", "GPL-2+ and others", "Linux programming man pages, English (roff)",
+         "usr/share/man"},
+        {"man_es", "manpages-es", "GPL-2+ and others", "man pages, Spanish (roff)", "usr/share/man/es"},
+        {"man_fr", "manpages-fr", "GPL-2+ and others", "man pages, French (roff)", "usr/share/man/fr"},
+        {"install_guide", "installation-guide-amd64", "GPL-2+", "Debian installation guide, 20 languages (HTML)",
+         "usr/share/doc/installation-guide-amd64"},
+        {"gnome_help", "gnome-user-docs", "CC-BY-SA-3.0", "GNOME help, 40 languages (Mallard XML)", "usr/share/help"},
+        {"aptitude_doc_en", "aptitude-doc-en", "GPL-2+", "aptitude manual, English (HTML)", "usr/share/doc/aptitude/html/en"},
+        {"aptitude_doc_es", "aptitude-doc-es", "GPL-2+", "aptitude manual, Spanish (HTML)", "usr/share/doc/aptitude/html/es"},
+        {"aptitude_doc_fr", "aptitude-doc-fr", "GPL-2+", "aptitude manual, French (HTML)", "usr/share/doc/aptitude/html/fr"},
+        {"debian_edu_en", "debian-edu-doc-en", "GPL-2+", "Debian Edu manual, English (HTML)",
+         "usr/share/doc/debian-edu-doc-en"},
+        {"debian_edu_es", "debian-edu-doc-es", "GPL-2+", "Debian Edu manual, Spanish (HTML)",
+         "usr/share/doc/debian-edu-doc-es"},
+        {"debian_edu_fr", "debian-edu-doc-fr", "GPL-2+", "Debian Edu manual, French (HTML)",
+         "usr/share/doc/debian-edu-doc-fr"},
+        {"kicad_doc_en", "kicad-doc-en", "GPL-3+ / CC-BY-3.0", "KiCad manuals, English (HTML)", "usr/share/doc/kicad/help/en"},
+        {"kicad_doc_es", "kicad-doc-es", "GPL-3+ / CC-BY-3.0", "KiCad manuals, Spanish (HTML)", "usr/share/doc/kicad/help/es"},
+        {"kicad_doc_fr", "kicad-doc-fr", "GPL-3+ / CC-BY-3.0", "KiCad manuals, French (HTML)", "usr/share/doc/kicad/help/fr"},
+        {"lilypond_en", "lilypond-doc-html", "GFDL-1.3+", "LilyPond manuals, English (HTML)",
+         "usr/share/doc/lilypond/html/Documentation"},
+        {"lilypond_es", "lilypond-doc-html-es", "GFDL-1.3+", "LilyPond manuals, Spanish (HTML)",
+         "usr/share/doc/lilypond/html/Documentation"},
+        {"lilypond_fr", "lilypond-doc-html-fr", "GFDL-1.3+", "LilyPond manuals, French (HTML)",
+         "usr/share/doc/lilypond/html/Documentation"},
     };
     std::vector<DataSource> out;
     for (const auto& t : trees) {

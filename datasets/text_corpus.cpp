@@ -258,6 +258,91 @@ std::string fortunes_to_text(const std::string& fortunes) {
   return out;
 }
 
+namespace {
+
+/// A roff text line with its escapes resolved (groff(7), "Escape sequences").
+std::string roff_line_text(const std::string& line) {
+  std::string out;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\' || i + 1 >= line.size()) {
+      out += line[i];
+      continue;
+    }
+    const char c = line[++i];
+    // Skips an argument: (xx, [name], or one character.
+    auto skip_argument = [&] {
+      if (i + 1 >= line.size()) return;
+      if (line[i + 1] == '(') {
+        i = std::min(line.size() - 1, i + 3);
+      } else if (line[i + 1] == '[') {
+        const auto close = line.find(']', i + 2);
+        i = close == std::string::npos ? line.size() - 1 : close;
+      } else {
+        ++i;
+      }
+    };
+    switch (c) {
+      case 'f':  // font: \fB \f(CW \f[I]
+      case '*':  // string: \*(lq
+      case 'n':  // register
+        skip_argument();
+        break;
+      case 's':  // size: \s-1 \s+2 \s0
+        while (i + 1 < line.size() && (line[i + 1] == '-' || line[i + 1] == '+' || std::isdigit(static_cast<unsigned char>(line[i + 1])))) ++i;
+        break;
+      case '(':  // special character \(em, \(aq: a separator is safe for tokens
+        i = std::min(line.size() - 1, i + 2);
+        out += ' ';
+        break;
+      case '[': {  // \[u00E9], \[em]
+        const auto close = line.find(']', i + 1);
+        i = close == std::string::npos ? line.size() - 1 : close;
+        out += ' ';
+        break;
+      }
+      case '-': out += '-'; break;
+      case 'e': out += '\\'; break;
+      case ' ': case '~': case '0': out += ' '; break;
+      case '"': return out;  // comment to the end of the line
+      default: break;        // \& \c \| \^ and other zero-width escapes
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string man_to_text(const std::string& roff) {
+  // Macros whose arguments are running text (man(7)); every other request
+  // (.TH, .PP, .TP, .IP, .RS, .nf, .de, ...) carries layout only.
+  static const std::unordered_set<std::string> text_macros{"SH", "SS", "B", "I", "BR", "RB", "IR", "RI",
+                                                           "BI", "IB", "SM", "SB", "UR", "MT"};
+  static const std::unordered_set<std::string> translation_credits{"TRADUCCI\u00d3N", "TRADUCTION", "TRANSLATION"};
+  std::string out;
+  std::size_t start = 0;
+  while (start < roff.size()) {
+    std::size_t end = roff.find('\n', start);
+    if (end == std::string::npos) end = roff.size();
+    std::string line = roff.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && (line[0] == '.' || line[0] == '\'')) {
+      std::size_t name_start = 1;
+      while (name_start < line.size() && (line[name_start] == ' ' || line[name_start] == '\t')) ++name_start;
+      std::size_t name_end = name_start;
+      while (name_end < line.size() && line[name_end] != ' ' && line[name_end] != '\t') ++name_end;
+      const std::string macro = line.substr(name_start, name_end - name_start);
+      if (!text_macros.count(macro)) continue;
+      line = name_end < line.size() ? line.substr(name_end + 1) : "";
+      line.erase(std::remove(line.begin(), line.end(), '"'), line.end());
+      // Translated pages end with the translators' credits: not the page's text.
+      if (macro == "SH" && translation_credits.count(line)) break;
+    }
+    const std::string text = roff_line_text(line);
+    if (text.find_first_not_of(" \t\r") != std::string::npos) out += text + '\n';
+  }
+  return out;
+}
+
 std::vector<std::string> tokenize(const std::string& line) {
   std::vector<std::string> tokens;
   std::string current;

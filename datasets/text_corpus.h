@@ -30,6 +30,13 @@ std::string osis_to_text(const std::string& imp);
 /// The text of a fortune file: the "%" separators dropped.
 std::string fortunes_to_text(const std::string& fortunes);
 
+/// The running text of a man page (roff source, man macros): comments and
+/// formatting requests dropped, the text arguments of .SH/.SS/.B/.I/.BR and
+/// friends kept, font/size escapes removed, \- and special characters turned
+/// into plain characters or spaces. One input text line per output line.
+/// Stops at a translation-credits section (.SH TRADUCCIÓN / TRADUCTION).
+std::string man_to_text(const std::string& roff);
+
 /// Lower-cased tokens of `line`: maximal runs of letters and digits.
 std::vector<std::string> tokenize(const std::string& line);
 

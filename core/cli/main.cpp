@@ -228,7 +228,7 @@ int command_data(const std::vector<std::string>& args) {
     for (const auto* source : graft::sources_for(args[1])) graft::fetch_source(cache, *source, std::cerr);
     if (args[1] == "all")
       std::cerr << "not included in 'all' (heavy, benchmarks only): graft data fetch crosslingual  (word vectors "
-                   "trained on Debian's corpora, about 10 minutes)\n";
+                   "trained on Debian's corpora, about 12 minutes)\n";
     return 0;
   }
   std::cerr << "usage: graft data list | graft data fetch NAME|all\n";

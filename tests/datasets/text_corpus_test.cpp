@@ -62,6 +62,24 @@ TEST(TextCorpus, FortunesDropSeparators) {
   EXPECT_EQ(fortunes_to_text("one\n%\ntwo\nthree\n%\n"), "one\ntwo\nthree\n");
 }
 
+TEST(TextCorpus, ManPagesKeepTextDropRequestsAndEscapes) {
+  const std::string roff =
+      ".\\\" -*- coding: UTF-8 -*-\n"
+      ".TH securetty 5 \"30 Octubre 2022\"\n"
+      ".SH DESCRIPCI\u00d3N\n"
+      "El fichero \\fI/etc/securetty\\fP contiene los nombres\n"
+      ".PP\n"
+      ".BR login (1),\n"
+      "de \\s-1usuario\\s0 \\(em root\\-only \\[u00E9]t\\&\n"
+      ".SH TRADUCCI\u00d3N\n"
+      "La traducci\u00f3n al espa\u00f1ol fue creada por\n";
+  EXPECT_EQ(man_to_text(roff),
+            "DESCRIPCI\u00d3N\n"
+            "El fichero /etc/securetty contiene los nombres\n"
+            "login (1),\n"
+            "de usuario   root-only  t\n");
+}
+
 TEST(TextCorpus, LanguageFilterDropsUntranslatedEnglish) {
   EXPECT_TRUE(line_is_language(tokenize("Haga clic en el botón para abrir la ventana"), "es", "en"));
   EXPECT_FALSE(line_is_language(tokenize("Click the button to open the window"), "es", "en"));
