@@ -42,20 +42,18 @@ struct CorpusPart {
   const char* format;  ///< "osis", "html", "lo_html" (LibreOffice: DisplayArea only), "fortunes", "man" (gzipped roff)
   const char* where;   ///< folder inside the source, or the SWORD module name for "osis"
   const char* suffix;  ///< files whose names end so ("" : any .html; for fortunes "": no extension)
-  const char* only = "";  ///< space-separated file names: just these (for manuals shipped twice, split and whole)
+  std::string only = "";  ///< space-separated file names: just these (for manuals shipped twice, split and whole)
 };
 
 // The LilyPond manuals that exist in all three languages, each as its one-page
-// edition (the split pages repeat the same text).
-constexpr const char* kLilyPondEn =
-    "essay-big-page.html extending-big-page.html learning-big-page.html notation-big-page.html "
-    "snippets-big-page.html usage-big-page.html web-big-page.html";
-constexpr const char* kLilyPondEs =
-    "essay-big-page.es.html extending-big-page.es.html learning-big-page.es.html notation-big-page.es.html "
-    "snippets-big-page.es.html usage-big-page.es.html web-big-page.es.html";
-constexpr const char* kLilyPondFr =
-    "essay-big-page.fr.html extending-big-page.fr.html learning-big-page.fr.html notation-big-page.fr.html "
-    "snippets-big-page.fr.html usage-big-page.fr.html web-big-page.fr.html";
+// edition (the split pages repeat the same text); translations carry ".es"/".fr".
+std::string lilypond_manuals(const std::string& language) {
+  const std::string suffix = language == "en" ? ".html" : "." + language + ".html";
+  std::string names;
+  for (const char* manual : {"essay", "extending", "learning", "notation", "snippets", "usage", "web"})
+    names += std::string(names.empty() ? "" : " ") + manual + "-big-page" + suffix;
+  return names;
+}
 
 // Recipe version 2 added man pages, the installation guide, GNOME help, the
 // aptitude, Debian Edu, KiCad and LilyPond manuals: version 1 (about 12 MB of English, 9.5 MB of
@@ -75,7 +73,7 @@ const std::map<std::string, std::vector<CorpusPart>>& corpus_recipe() {
         {"aptitude_doc_en", "html", "usr/share/doc/aptitude/html/en", ".html"},
         {"debian_edu_en", "html", "usr/share/doc/debian-edu-doc-en", ".html", "debian-edu-bookworm-manual.html"},
         {"kicad_doc_en", "html", "usr/share/doc/kicad/help/en", ".html"},
-        {"lilypond_en", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondEn}}},
+        {"lilypond_en", "html", "usr/share/doc/lilypond/html/Documentation", ".html", lilypond_manuals("en")}}},
       {"es",
        {{"bible_sparv", "osis", "spaRV1909eb", ""},
         {"lo_help_es", "lo_html", "usr/share/libreoffice/help/es", ".html"},
@@ -88,7 +86,7 @@ const std::map<std::string, std::vector<CorpusPart>>& corpus_recipe() {
         {"aptitude_doc_es", "html", "usr/share/doc/aptitude/html/es", ".html"},
         {"debian_edu_es", "html", "usr/share/doc/debian-edu-doc-es", ".html", "debian-edu-bookworm-manual.html"},
         {"kicad_doc_es", "html", "usr/share/doc/kicad/help/es", ".html"},
-        {"lilypond_es", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondEs}}},
+        {"lilypond_es", "html", "usr/share/doc/lilypond/html/Documentation", ".html", lilypond_manuals("es")}}},
       {"fr",
        {{"lo_help_fr", "lo_html", "usr/share/libreoffice/help/fr", ".html"},
         {"gimp_help_fr", "html", "usr/share/gimp/2.0/help/fr", ".html"},
@@ -99,7 +97,7 @@ const std::map<std::string, std::vector<CorpusPart>>& corpus_recipe() {
         {"aptitude_doc_fr", "html", "usr/share/doc/aptitude/html/fr", ".html"},
         {"debian_edu_fr", "html", "usr/share/doc/debian-edu-doc-fr", ".html", "debian-edu-bookworm-manual.html"},
         {"kicad_doc_fr", "html", "usr/share/doc/kicad/help/fr", ".html"},
-        {"lilypond_fr", "html", "usr/share/doc/lilypond/html/Documentation", ".html", kLilyPondFr}}},
+        {"lilypond_fr", "html", "usr/share/doc/lilypond/html/Documentation", ".html", lilypond_manuals("fr")}}},
   };
   return recipe;
 }
@@ -156,7 +154,18 @@ std::vector<std::string> files_of(const std::string& dir, const std::string& suf
   return out;
 }
 
-std::string gunzip_file(const std::string& path);
+std::string gunzip_file(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw Error(fmt::format("{}: cannot open", path));
+  std::string out;
+  char buffer[1 << 16];
+  int got;
+  while ((got = gzread(f, buffer, sizeof buffer)) > 0) out.append(buffer, got);
+  const bool failed = got < 0;
+  gzclose(f);
+  if (failed) throw Error(fmt::format("{}: damaged gzip/dictzip data", path));
+  return out;
+}
 
 /// Plain text of one corpus part (one paragraph or verse per line).
 std::vector<std::string> part_texts(const std::string& cache, const CorpusPart& part) {
@@ -175,11 +184,14 @@ std::vector<std::string> part_texts(const std::string& cache, const CorpusPart& 
     for (const auto& f : files_of(root + "/" + part.where, part.suffix, true)) texts.push_back(man_to_text(gunzip_file(f)));
   } else {
     std::vector<std::string> files;
-    if (*part.only) {
+    if (!part.only.empty()) {
       std::istringstream names(part.only);
       for (std::string name; names >> name;) {
         const std::string file = root + "/" + part.where + "/" + name;
-        if (!fs::exists(file)) throw Error(fmt::format("{}: {} is missing from the package", part.source, file));
+        if (!fs::exists(file))
+          throw Error(fmt::format("{}: {} is missing from the package ({}): its layout changed; update the "
+                                  "file list of '{}' in corpus_recipe() (datasets/crosslingual.cpp)",
+                                  part.source, file, data_source(part.source).package, part.source));
         files.push_back(file);
       }
     } else {
@@ -304,18 +316,6 @@ std::uint64_t dictd_number(const std::string& text, const std::string& file, std
   return value;
 }
 
-std::string gunzip_file(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw Error(fmt::format("{}: cannot open", path));
-  std::string out;
-  char buffer[1 << 16];
-  int got;
-  while ((got = gzread(f, buffer, sizeof buffer)) > 0) out.append(buffer, got);
-  const bool failed = got < 0;
-  gzclose(f);
-  if (failed) throw Error(fmt::format("{}: damaged gzip/dictzip data", path));
-  return out;
-}
 
 /// `text` as a single lower-case word, or "" when it is several words,
 /// punctuation, or not lower-case.

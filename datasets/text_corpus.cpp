@@ -76,6 +76,18 @@ bool starts_with_at(const std::string& s, std::size_t pos, const std::string& pr
   return s.compare(pos, prefix.size(), prefix) == 0;
 }
 
+/// Calls `f` on each line of `text` (without its newline; a last line without one counts).
+template <class F>
+void for_each_line(const std::string& text, F&& f) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (!f(text.substr(start, end - start))) return;
+    start = end + 1;
+  }
+}
+
 std::string lower_ascii(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -247,14 +259,10 @@ std::string osis_to_text(const std::string& imp) {
 
 std::string fortunes_to_text(const std::string& fortunes) {
   std::string out;
-  std::size_t start = 0;
-  while (start < fortunes.size()) {
-    std::size_t end = fortunes.find('\n', start);
-    if (end == std::string::npos) end = fortunes.size();
-    const std::string line = fortunes.substr(start, end - start);
+  for_each_line(fortunes, [&](const std::string& line) {
     if (line != "%") out += line + '\n';
-    start = end + 1;
-  }
+    return true;
+  });
   return out;
 }
 
@@ -319,27 +327,23 @@ std::string man_to_text(const std::string& roff) {
                                                            "BI", "IB", "SM", "SB", "UR", "MT"};
   static const std::unordered_set<std::string> translation_credits{"TRADUCCI\u00d3N", "TRADUCTION", "TRANSLATION"};
   std::string out;
-  std::size_t start = 0;
-  while (start < roff.size()) {
-    std::size_t end = roff.find('\n', start);
-    if (end == std::string::npos) end = roff.size();
-    std::string line = roff.substr(start, end - start);
-    start = end + 1;
+  for_each_line(roff, [&](std::string line) {
     if (!line.empty() && (line[0] == '.' || line[0] == '\'')) {
       std::size_t name_start = 1;
       while (name_start < line.size() && (line[name_start] == ' ' || line[name_start] == '\t')) ++name_start;
       std::size_t name_end = name_start;
       while (name_end < line.size() && line[name_end] != ' ' && line[name_end] != '\t') ++name_end;
       const std::string macro = line.substr(name_start, name_end - name_start);
-      if (!text_macros.count(macro)) continue;
+      if (!text_macros.count(macro)) return true;
       line = name_end < line.size() ? line.substr(name_end + 1) : "";
       line.erase(std::remove(line.begin(), line.end(), '"'), line.end());
       // Translated pages end with the translators' credits: not the page's text.
-      if (macro == "SH" && translation_credits.count(line)) break;
+      if (macro == "SH" && translation_credits.count(line)) return false;
     }
     const std::string text = roff_line_text(line);
     if (text.find_first_not_of(" \t\r") != std::string::npos) out += text + '\n';
-  }
+    return true;
+  });
   return out;
 }
 
