@@ -1,11 +1,16 @@
 #include "core/runtime.h"
 
 #include <dlfcn.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -25,9 +30,25 @@ void set_blas_threads(int threads) {
 }
 }  // namespace
 
+// A container limited to 2 CPUs still reports the host's cores through
+// hardware_concurrency(); starting that many OpenMP threads on 2 cores makes
+// every parallel region wait on descheduled threads (a training step ran ~10x
+// slower). The affinity mask (taskset, Slurm) and the cgroup v2 quota (docker
+// --cpus, Kubernetes limits) say what this process may really use.
 int available_cores() {
   const unsigned hardware = std::thread::hardware_concurrency();
-  return hardware == 0 ? 1 : static_cast<int>(hardware);
+  int cores = hardware == 0 ? 1 : static_cast<int>(hardware);
+  cpu_set_t mask;
+  if (sched_getaffinity(0, sizeof(mask), &mask) == 0) cores = std::min(cores, std::max(1, CPU_COUNT(&mask)));
+  if (std::ifstream quota_file{"/sys/fs/cgroup/cpu.max"}) {
+    std::string quota;
+    double period = 0;
+    if (quota_file >> quota >> period && quota != "max" && period > 0) {
+      const double limit = std::stod(quota) / period;
+      cores = std::min(cores, std::max(1, static_cast<int>(std::ceil(limit))));
+    }
+  }
+  return cores;
 }
 
 ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads) {

@@ -22,7 +22,8 @@ ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads);
 /// Applies a plan (libtorch intra-op, inter-op = 1, OpenBLAS).
 void configure_threads(const ThreadPlan& plan);
 
-/// Logical cores of this machine.
+/// Cores this process may use: the logical cores, bounded by the affinity
+/// mask and a cgroup v2 CPU quota (containers).
 int available_cores();
 
 /// Seeds libtorch's CPU (and CUDA, if present) generators.

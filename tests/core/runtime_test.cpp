@@ -1,0 +1,45 @@
+#include "core/runtime.h"
+
+#include <sched.h>
+
+#include <gtest/gtest.h>
+
+namespace graft {
+namespace {
+
+// Restores the calling thread's affinity mask when the test ends.
+class AffinityGuard {
+ public:
+  AffinityGuard() { sched_getaffinity(0, sizeof(saved_), &saved_); }
+  ~AffinityGuard() { sched_setaffinity(0, sizeof(saved_), &saved_); }
+  const cpu_set_t& saved() const { return saved_; }
+
+ private:
+  cpu_set_t saved_{};
+};
+
+// A process pinned to one core (taskset, Slurm --cpus-per-task=1) must not
+// start a thread per core of the host.
+TEST(Runtime, AvailableCoresFollowsTheAffinityMask) {
+  AffinityGuard guard;
+  int first = 0;
+  while (first < CPU_SETSIZE && !CPU_ISSET(first, &guard.saved())) ++first;
+  ASSERT_LT(first, CPU_SETSIZE);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  EXPECT_EQ(available_cores(), 1);
+}
+
+TEST(Runtime, ThreadPlanDefaultsAndOverrides) {
+  const ThreadPlan defaults = plan_threads(0, 0);
+  EXPECT_EQ(defaults.torch_threads, available_cores());
+  EXPECT_EQ(defaults.blas_threads, 1);  // OpenBLAS beside OpenMP oversubscribes
+  const ThreadPlan chosen = plan_threads(3, 2);
+  EXPECT_EQ(chosen.torch_threads, 3);
+  EXPECT_EQ(chosen.blas_threads, 2);
+}
+
+}  // namespace
+}  // namespace graft
