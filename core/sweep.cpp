@@ -15,6 +15,28 @@ namespace fs = std::filesystem;
 
 namespace graft {
 
+namespace {
+
+/// The run's record if it exists, is readable and was made from the run's
+/// current config.
+std::optional<RunRecord> current_record(const RunConfig& run, const std::string& record_path) {
+  if (!fs::exists(record_path)) return std::nullopt;
+  try {
+    RunRecord record = read_run_record(record_path);
+    if (record.config_hash == run_identity(run.resolved)) return record;
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool run_finished(const Experiment& experiment, std::size_t index) {
+  const RunConfig& run = experiment.runs.at(index);
+  const auto record = current_record(run, experiment.output_dir + "/runs/" + run.run_id + "/run.h5");
+  return record && record->status == "finished";
+}
+
 SweepResult run_experiment(const Experiment& experiment, const SweepOptions& options) {
   SweepResult result;
   const bool writer = process_rank() == 0;  // data-parallel: rank 0 writes the results
@@ -28,15 +50,15 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
     const std::string run_dir = experiment.output_dir + "/runs/" + run.run_id;
     const std::string label = fmt::format("[{}/{}] {}", i + 1, total, run.run_id);
     const std::string record_path = run_dir + "/run.h5";
-    const bool selected = options.only.empty() || std::find(options.only.begin(), options.only.end(), i) != options.only.end();
+    const bool selected =
+        options.train &&
+        (options.only.empty() || std::find(options.only.begin(), options.only.end(), i) != options.only.end());
     if (!selected) {
-      // Another process (a parallel job, a Slurm task) owns this run: show it if it has finished.
-      if (fs::exists(record_path)) {
-        try {
-          RunRecord other = read_run_record(record_path);
-          if (other.status == "finished" && other.config_hash == run_identity(run.resolved)) records.push_back(std::move(other));
-        } catch (const Error&) {
-        }
+      // Another process (a parallel job, a Slurm task) owns this run: show
+      // its record if it has one from the current config, failed or not.
+      if (auto other = current_record(run, record_path)) {
+        if (other->status == "failed") ++result.failed;
+        records.push_back(std::move(*other));
       }
       continue;
     }

@@ -15,6 +15,9 @@ struct SweepOptions {
   /// Train only these runs (indices into experiment.runs; empty: all). The
   /// summary still covers every run that has a record.
   std::vector<std::size_t> only;
+  /// false: train nothing, only collect the records other processes wrote
+  /// (the table after `--jobs N`); failed runs are then counted, not retried.
+  bool train = true;
 };
 
 struct SweepResult {
@@ -31,6 +34,10 @@ struct SweepResult {
 ///   runs/<run_id>/checkpoint.pt
 ///   summary.md, summary.csv    the table
 SweepResult run_experiment(const Experiment& experiment, const SweepOptions& options = {});
+
+/// True when run `index` has a finished record made from its current config
+/// (so a sweep keeps it).
+bool run_finished(const Experiment& experiment, std::size_t index);
 
 /// The run index given on the command line (`--run K`, or a Slurm array
 /// task), checked against the experiment; throws with the valid range.

@@ -286,7 +286,8 @@ int command_validate(const std::vector<std::string>& args) {
 
 /// --jobs N: every run as a child `graft run FILE --run K`, N at a time, each
 /// with cores / N threads so the machine is not oversubscribed.
-void run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
+/// Runs already finished are kept without starting a process.
+graft::SweepResult run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
   const int threads = std::max(1, graft::available_cores() / a.jobs);
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   const std::string logs = experiment.output_dir + "/jobs";
@@ -294,19 +295,25 @@ void run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
   std::cerr << fmt::format("{} run(s), {} at a time with {} thread(s) each; logs in {}/\n", experiment.runs.size(),
                            a.jobs, threads, logs);
   std::map<pid_t, std::size_t> running;
-  std::size_t next = 0, done = 0, failed = 0;
+  std::size_t next = 0, done = 0;
+  graft::SweepResult counts;
   auto wait_one = [&] {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, 0);
     const std::size_t index = running.at(pid);
     running.erase(pid);
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    failed += ok ? 0 : 1;
+    ++counts.trained;
+    counts.failed += ok ? 0 : 1;
     std::cerr << fmt::format("[{}/{}] {} {}\n", ++done, experiment.runs.size(), experiment.runs[index].run_id,
                              ok ? "done" : "FAILED (see its log)");
   };
   while (next < experiment.runs.size() || !running.empty()) {
-    if (next < experiment.runs.size() && static_cast<int>(running.size()) < a.jobs) {
+    if (next < experiment.runs.size() && graft::run_finished(experiment, next)) {
+      std::cerr << fmt::format("[{}/{}] {} finished earlier; kept\n", ++done, experiment.runs.size(),
+                               experiment.runs[next++].run_id);
+      ++counts.reused;
+    } else if (next < experiment.runs.size() && static_cast<int>(running.size()) < a.jobs) {
       std::vector<std::string> argv{self, "run", a.file};
       for (const auto& o : a.overrides) argv.push_back(o);
       argv.insert(argv.end(), {"--run", std::to_string(next), "--no-progress", fmt::format("threads={}", threads)});
@@ -330,6 +337,7 @@ void run_in_parallel(const graft::Experiment& experiment, const FileArgs& a) {
       wait_one();
     }
   }
+  return counts;
 }
 
 int command_run(const std::vector<std::string>& args) {
@@ -351,11 +359,18 @@ int command_run(const std::vector<std::string>& args) {
                            experiment.output_dir);
   graft::SweepOptions sweep{a.progress, {}};
   if (!a.run.empty()) sweep.only.push_back(graft::run_index(experiment, a.run));
-  if (a.jobs > 1 && a.run.empty()) {
-    run_in_parallel(experiment, a);
-    // Every run now has its record: the sweep below keeps them and makes the table.
+  graft::SweepResult parallel;
+  const bool in_parallel = a.jobs > 1 && a.run.empty();
+  if (in_parallel) {
+    parallel = run_in_parallel(experiment, a);
+    sweep.train = false;  // every run now has its record: collect them for the table
   }
-  const graft::SweepResult result = graft::run_experiment(experiment, sweep);
+  graft::SweepResult result = graft::run_experiment(experiment, sweep);
+  if (in_parallel) {
+    result.trained = parallel.trained;
+    result.reused = parallel.reused;
+    result.failed = std::max(result.failed, parallel.failed);  // a child may die before writing its record
+  }
   if (!rank0) return result.failed > 0 ? 1 : 0;
   std::cout << '\n' << graft::format_text_table(result.summary);
   std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed. Tables: {}/summary.md, "

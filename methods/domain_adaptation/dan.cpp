@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/registries.h"
+#include "methods/domain_adaptation/gradient_reversal.h"
 
 namespace graft {
 
@@ -10,8 +11,15 @@ torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, s
                      double multiplier) {
   const std::int64_t n = source.size(0);
   const auto joint = torch::cat({source, target});
-  const auto distances = torch::cdist(joint, joint).pow(2);
-  const auto sigma = distances.detach().sum() / static_cast<double>(joint.size(0) * (joint.size(0) - 1));
+  // Squared distances from the Gram matrix: cdist's square root has an
+  // infinite derivative at the zero diagonal.
+  const auto squared_norms = joint.pow(2).sum(1);
+  const auto distances =
+      (squared_norms.unsqueeze(1) + squared_norms.unsqueeze(0) - 2.0 * joint.matmul(joint.t())).clamp_min(0.0);
+  // Features that coincide (dead ReLUs) give sigma = 0; the floor keeps the
+  // kernels finite (all 1, MMD 0) instead of 0/0.
+  const auto sigma =
+      (distances.detach().sum() / static_cast<double>(joint.size(0) * (joint.size(0) - 1))).clamp_min(1e-12);
   auto k = torch::zeros_like(distances);
   for (std::int64_t u = 0; u < kernels; ++u)
     k = k + torch::exp(-distances / (sigma * std::pow(multiplier, static_cast<double>(u - kernels / 2))));
@@ -19,12 +27,18 @@ torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, s
          2.0 * k.slice(0, 0, n).slice(1, n).mean();
 }
 
+double Dan::weight_at(double progress) const {
+  if (options_.weight_schedule == "constant") return options_.weight;
+  return dann_lambda(progress, options_.gamma, options_.weight);
+}
+
 StepReport Dan::train_step(StepContext& ctx) {
+  const double weight = weight_at(ctx.progress());
   const Forward f = forward_both(ctx);
   const auto task = task_loss(f, ctx);
   const auto mmd = mk_mmd(f.source_features(), f.target_features(), options_.kernels, options_.multiplier);
-  (task + options_.weight * mmd).backward();
-  return {{{"loss.task", task.item<double>()}, {"loss.mmd", mmd.item<double>()}}};
+  (task + weight * mmd).backward();
+  return {{{"loss.task", task.item<double>()}, {"loss.mmd", mmd.item<double>()}, {"weight", weight}}};
 }
 
 GRAFT_REGISTER_METHOD(Dan, "dan", "multi-kernel MMD between source and target features (Long et al. 2015)");

@@ -44,6 +44,29 @@ TEST(Sweep, ParallelJobsGiveTheNumbersOfOneProcess) {
     EXPECT_EQ(final_accuracy(dir.file("one"), run), final_accuracy(dir.file("two"), run)) << run;
   // Each child logged to its own file.
   EXPECT_TRUE(std::filesystem::exists(dir.file("two/sweep/jobs/dann__seed1.log")));
+  EXPECT_NE(read_text(dir.file("jobs.log")).find("4 run(s) trained, 0 kept from earlier, 0 failed"), std::string::npos)
+      << read_text(dir.file("jobs.log"));
+  // Again: every run is kept without starting a child for it.
+  std::filesystem::remove_all(dir.file("two/sweep/jobs"));
+  ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("two") + " --jobs 2 > " + dir.file("again.log") +
+                         " 2>&1").c_str()),
+            0);
+  EXPECT_NE(read_text(dir.file("again.log")).find("0 run(s) trained, 4 kept from earlier"), std::string::npos)
+      << read_text(dir.file("again.log"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("two/sweep/jobs/dann__seed1.log")));
+}
+
+// The pass that makes the table after --jobs trains nothing, so a failed run
+// is reported, not retried in the parent.
+TEST(Sweep, CollectingTrainsNothing) {
+  TempDir dir;
+  const Experiment e = load_experiment(dir.write("sweep.yaml", kSweep), {"output=" + dir.file("out")});
+  SweepOptions collect;
+  collect.progress = false;
+  collect.train = false;
+  const auto result = run_experiment(e, collect);
+  EXPECT_EQ(result.trained, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out/sweep/runs/" + e.runs[0].run_id + "/run.h5")));
 }
 
 TEST(Sweep, OneRunByIndexAndClearErrorsForBadIndices) {

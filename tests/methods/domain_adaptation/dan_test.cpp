@@ -25,6 +25,27 @@ TEST(Dan, ZeroForIdenticalBatchesPositiveOtherwise) {
   EXPECT_GT(mk_mmd(x, x + 1.0).item<double>(), 0.01);
 }
 
+// Collapsed features (all rows equal, as dead ReLUs give) must not turn the
+// loss or its gradient into NaN: a Fashion-MNIST run diverged that way.
+TEST(Dan, CoincidingFeaturesGiveAFiniteLossAndGradient) {
+  const auto source = torch::zeros({4, 3}, torch::TensorOptions(torch::kFloat64).requires_grad(true));
+  const auto target = torch::zeros({4, 3}, torch::TensorOptions(torch::kFloat64).requires_grad(true));
+  const auto mmd = mk_mmd(source, target);
+  mmd.backward();
+  EXPECT_EQ(mmd.item<double>(), 0.0);
+  EXPECT_TRUE(torch::isfinite(source.grad()).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(target.grad()).all().item<bool>());
+}
+
+TEST(Dan, WeightRampsUpOverTheRealSteps) {
+  DanOptions options;
+  options.weight = 0.5;
+  EXPECT_DOUBLE_EQ(Dan(options).weight_at(0.0), 0.0);
+  EXPECT_NEAR(Dan(options).weight_at(1.0), 0.5 * 0.9999092, 1e-7);
+  options.weight_schedule = "constant";
+  EXPECT_DOUBLE_EQ(Dan(options).weight_at(0.0), 0.5);
+}
+
 // As for CORAL: DAN must shrink what it targets, the MMD between source and
 // target features, measurably below training without it.
 TEST(Dan, ShrinksTheDiscrepancyBelowSourceOnly) {
