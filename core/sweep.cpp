@@ -1,5 +1,9 @@
 #include "core/sweep.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +32,27 @@ std::optional<RunRecord> current_record(const RunConfig& run, const std::string&
   }
   return std::nullopt;
 }
+
+/// An advisory lock on <run_dir>/.lock (flock: released when the process
+/// ends, even when it is killed, so a resumed run is never locked out).
+class RunLock {
+ public:
+  explicit RunLock(const std::string& run_dir) {
+    fs::create_directories(run_dir);
+    fd_ = ::open((run_dir + "/.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    held_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int fd_ = -1;
+  bool held_ = false;
+};
 
 }  // namespace
 
@@ -80,6 +105,13 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
       std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
       if (kept) records.push_back(std::move(*kept));
       ++result.reused;
+      continue;
+    }
+    // Two sweeps of one file into one folder (two terminals, a Slurm array
+    // beside --jobs) must not train the same run at once: the second skips it.
+    RunLock lock(run_dir);
+    if (process_count() == 1 && !lock.held()) {
+      std::fprintf(stderr, "%s is being trained by another graft process; skipped here\n", label.c_str());
       continue;
     }
     RunRecord record = train_run(run, run_dir, TrainOptions{options.progress, label});

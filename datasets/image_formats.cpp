@@ -2,11 +2,13 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <jpeglib.h>
+#include <png.h>
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
@@ -178,6 +180,34 @@ torch::Tensor read_jpeg(const std::string& path) {
   jpeg_destroy_decompress(&info);
   std::fclose(file);
   return image;
+}
+
+torch::Tensor read_png(const std::string& path) {
+  // libpng's simplified API: any bit depth, palette or grey, converted to 8-bit RGB.
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str())) {
+    const std::string why = image.message;
+    png_image_free(&image);
+    if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: cannot open (run `graft data fetch` for it)", path));
+    throw Error(fmt::format("{}: not a readable PNG ({})", path, why));
+  }
+  image.format = PNG_FORMAT_RGB;
+  auto pixels = torch::empty({static_cast<std::int64_t>(image.height), static_cast<std::int64_t>(image.width), 3},
+                             torch::kUInt8);
+  if (!png_image_finish_read(&image, nullptr, pixels.data_ptr<std::uint8_t>(), 0, nullptr)) {
+    const std::string why = image.message;
+    png_image_free(&image);
+    throw Error(fmt::format("{}: not a readable PNG ({})", path, why));
+  }
+  return pixels;
+}
+
+torch::Tensor read_photo(const std::string& path) {
+  const std::string extension = std::filesystem::path(path).extension().string();
+  if (extension == ".png") return read_png(path);
+  if (extension == ".jpg" || extension == ".jpeg") return read_jpeg(path);
+  throw Error(fmt::format("{}: unknown photo format '{}'; valid: .jpg, .jpeg, .png", path, extension));
 }
 
 }  // namespace graft

@@ -33,4 +33,10 @@ LabelledImages read_uci_digits_csv(const std::string& path);
 /// A JPEG photo as uint8 [H, W, 3] (libjpeg-turbo).
 torch::Tensor read_jpeg(const std::string& path);
 
+/// A PNG image as uint8 [H, W, 3] (libpng; grey is repeated, alpha dropped).
+torch::Tensor read_png(const std::string& path);
+
+/// read_jpeg or read_png by the file's extension.
+torch::Tensor read_photo(const std::string& path);
+
 }  // namespace graft

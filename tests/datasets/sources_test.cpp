@@ -14,7 +14,7 @@ namespace {
 TEST(Sources, DataSetNamesMapToTheirPackages) {
   std::vector<std::string> names;
   for (const auto* s : sources_for("mnist_m")) names.push_back(s->name);
-  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "sklearn"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"mnist", "sklearn", "skimage"}));
   // "all" is every light source: the heavy corpora of the cross-lingual
   // benchmark come only with `graft data fetch crosslingual`.
   std::size_t light = 0;
