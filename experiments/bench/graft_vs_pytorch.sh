@@ -13,19 +13,26 @@ out=$(mktemp -d /tmp/graft-bench-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
 echo "== DANN step, $steps steps, $threads threads (libtorch + BLAS as graft's defaults) =="
-build/bin/graft run experiments/bench/dann_step.yaml steps="$steps" threads="$threads" output="$out" --no-progress \
-  > "$out/graft.log" 2>&1 || { cat "$out/graft.log"; exit 1; }
 # Steps/s of the training loop only (run.h5's step_time_s), as the script measures its loop.
-graft_rate=$(/usr/bin/python3 -c "
+graft_steps_per_s() {  # $1: output folder, then overrides
+  local folder=$1
+  shift
+  build/bin/graft run experiments/bench/dann_step.yaml steps="$steps" threads="$threads" output="$folder" "$@" \
+    --no-progress > "$folder.log" 2>&1 || { cat "$folder.log"; exit 1; }
+  /usr/bin/python3 -c "
 import h5py, sys
 f = h5py.File(sys.argv[1])
-print(f'{f.attrs[\"steps_done\"] / f.attrs[\"step_time_s\"]:.2f}')" "$(ls "$out"/bench_dann_step/runs/*/run.h5)")
-echo "graft steps/s $graft_rate"
+print(f'{f.attrs[\"steps_done\"] / f.attrs[\"step_time_s\"]:.2f}')" "$(ls "$folder"/bench_dann_step/runs/*/run.h5)"
+}
+graft_rate=$(graft_steps_per_s "$out/nchw")
+echo "graft steps/s $graft_rate (default NCHW layout)"
+graft_cl_rate=$(graft_steps_per_s "$out/cl" model.channels_last=true)
+echo "graft steps/s $graft_cl_rate (model.channels_last=true)"
 # OpenBLAS on one thread, as graft sets it (runtime.cpp), so only the code differs.
 python_line=$(OPENBLAS_NUM_THREADS=1 /usr/bin/python3 experiments/bench/dann_step_pytorch.py "$steps" "$threads")
 echo "$python_line"
 python_rate=${python_line##* }
-/usr/bin/python3 -c "print(f'graft / pytorch: {$graft_rate / $python_rate:.2f}x')"
+/usr/bin/python3 -c "print(f'graft / pytorch: {$graft_rate / $python_rate:.2f}x (NCHW), {$graft_cl_rate / $python_rate:.2f}x (channels_last)')"
 
 echo "== loading a 200,000 x 300 .vec file =="
 /usr/bin/python3 - "$out/words.vec" <<'PY'

@@ -72,8 +72,11 @@ TEST(FineTune, FreezingReallyFreezes) {
   batch.targets["label"] = torch::tensor({0, 1, 0, 1}, torch::kInt64);
   step.batches["train"] = batch;
   probe.train_step(step);
-  for (const auto& p : probe.named_parameters())
-    if (p.key().rfind("backbone", 0) == 0) EXPECT_FALSE(p.value().grad().defined()) << p.key();
+  for (const auto& p : probe.named_parameters()) {
+    if (p.key().rfind("backbone", 0) == 0) {
+      EXPECT_FALSE(p.value().grad().defined()) << p.key();
+    }
+  }
 }
 
 TEST(FineTune, GradualUnfreezingOpensLayersFromTheTop) {
