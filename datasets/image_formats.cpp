@@ -154,7 +154,7 @@ void on_jpeg_error(j_common_ptr info) {
 
 torch::Tensor read_jpeg(const std::string& path) {
   FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) throw Error(fmt::format("{}: cannot open (run `graft data fetch sklearn`)", path));
+  if (!file) throw Error(fmt::format("{}: cannot open (the photos come with `graft data fetch mnist_m`)", path));
   jpeg_decompress_struct info{};
   JpegErrorManager errors{};
   info.err = jpeg_std_error(&errors.base);
@@ -189,7 +189,8 @@ torch::Tensor read_png(const std::string& path) {
   if (!png_image_begin_read_from_file(&image, path.c_str())) {
     const std::string why = image.message;
     png_image_free(&image);
-    if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: cannot open (run `graft data fetch` for it)", path));
+    if (!std::filesystem::exists(path))
+      throw Error(fmt::format("{}: cannot open (the photos come with `graft data fetch mnist_m`)", path));
     throw Error(fmt::format("{}: not a readable PNG ({})", path, why));
   }
   image.format = PNG_FORMAT_RGB;

@@ -28,8 +28,7 @@ torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, s
 }
 
 double Dan::weight_at(double progress) const {
-  if (options_.weight_schedule == "constant") return options_.weight;
-  return dann_lambda(progress, options_.gamma, options_.weight);
+  return scheduled_weight(options_.weight_schedule, progress, options_.gamma, options_.weight);
 }
 
 StepReport Dan::train_step(StepContext& ctx) {

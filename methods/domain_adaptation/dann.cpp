@@ -6,8 +6,7 @@
 namespace graft {
 
 double adversarial_lambda(const AdversarialOptions& options, double progress) {
-  if (options.lambda_schedule == "constant") return options.lambda_max;
-  return dann_lambda(progress, options.gamma, options.lambda_max);
+  return scheduled_weight(options.lambda_schedule, progress, options.gamma, options.lambda_max);
 }
 
 void Dann::setup_extra(const SetupContext&, std::int64_t feature_dim, std::int64_t) {

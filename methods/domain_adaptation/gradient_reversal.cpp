@@ -27,4 +27,8 @@ double dann_lambda(double progress, double gamma, double lambda_max) {
   return lambda_max * (2.0 / (1.0 + std::exp(-gamma * progress)) - 1.0);
 }
 
+double scheduled_weight(const std::string& schedule, double progress, double gamma, double weight_max) {
+  return schedule == "constant" ? weight_max : dann_lambda(progress, gamma, weight_max);
+}
+
 }  // namespace graft

@@ -2,6 +2,8 @@
 // The gradient-reversal layer of Ganin et al. (JMLR 2016, sec. 5.2, eq. 12-13)
 // and the lambda schedule that goes with it.
 
+#include <string>
+
 #include <torch/torch.h>
 
 namespace graft {
@@ -14,5 +16,9 @@ torch::Tensor gradient_reversal(const torch::Tensor& x, double lambda);
 /// lambda_p = lambda_max * (2 / (1 + exp(-gamma p)) - 1), p in [0, 1] the
 /// fraction of the run's real steps done (Ganin et al. 2016, sec. 5.2.2).
 double dann_lambda(double progress, double gamma, double lambda_max = 1.0);
+
+/// A loss weight under `schedule`: "progressive" ramps it as dann_lambda
+/// (DANN's lambda, DAN's MMD weight), "constant" keeps `weight_max`.
+double scheduled_weight(const std::string& schedule, double progress, double gamma, double weight_max);
 
 }  // namespace graft
