@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -35,6 +36,11 @@ struct WordVectors {
 /// wrong number of values, a value that is not a number, or a file shorter
 /// than its header says.
 WordVectors read_vec(const std::string& path, std::int64_t max_words = 0);
+
+/// One number of a `.vec` file: exactly the float std::from_chars gives for
+/// `token` (false when it is not a whole number), fast for the short
+/// decimals fastText writes ("-0.12345", "1.5e-05").
+bool parse_vec_float(std::string_view token, float& out);
 
 /// Writes `vectors` as a `.vec` file (temporary file, then rename).
 void write_vec(const std::string& path, const WordVectors& vectors);

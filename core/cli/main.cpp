@@ -193,6 +193,8 @@ FileArgs parse_file_args(const std::string& command, const std::vector<std::stri
 
 int command_data(const std::vector<std::string>& args) {
   const std::string cache = graft::data_cache_dir();
+  // Readers that parse in parallel (read_vec) get every core this process may use.
+  graft::configure_threads(graft::plan_threads(0, 0));
   if (args.size() == 1 && args[0] == "list") {
     std::cout << fmt::format("data cache: {}  (set GRAFT_DATA to move it)\n\n", cache);
     std::cout << fmt::format("{:<17} {:<32} {:>9}  {:<7} {}\n", "source", "package", "size", "cached", "data sets");

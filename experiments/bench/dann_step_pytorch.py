@@ -31,7 +31,7 @@ def load(name):
 
 source_x, source_y = load("mnist-v1.pt")
 source_x = source_x.repeat(1, 3, 1, 1)  # grey as 3 channels, as `channels: 3`
-target_x, _ = load("mnist_m-v1-seed0.pt")
+target_x, _ = load("mnist_m-v1-photos10-seed0.pt")  # mnist_m's default backgrounds, as graft's run
 
 
 def channel_stats(x):

@@ -125,7 +125,7 @@ void AdversarialAlignment::select(StepReport& report) {
 void AdversarialAlignment::restart() {
   torch::NoGradGuard no_grad;
   const std::int64_t d = mapping_.size(0);
-  auto [q, r] = torch::linalg::qr(torch::randn({d, d}, torch::kFloat64));
+  auto [q, r] = torch::linalg_qr(torch::randn({d, d}, torch::kFloat64));
   mapping_.copy_(q.to(mapping_.options()));
   for (auto& module : discriminator_->modules(false))
     if (auto* linear = module->as<torch::nn::Linear>()) linear->reset_parameters();

@@ -80,7 +80,7 @@ torch::Tensor procrustes(const torch::Tensor& source, const torch::Tensor& targe
   const auto y = target.index_select(0, torch::tensor(t)).to(torch::kFloat64);
   // Double precision: the SVD of a 300x300 product is cheap, and float32
   // loses the exactness the recovery test checks.
-  auto [u, sigma, vh] = torch::linalg::svd(torch::matmul(y.t(), x), false, c10::nullopt);
+  auto [u, sigma, vh] = torch::linalg_svd(torch::matmul(y.t(), x), /*full_matrices=*/false);
   return torch::matmul(u, vh).to(source.scalar_type());
 }
 

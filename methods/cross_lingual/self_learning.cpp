@@ -9,7 +9,7 @@ namespace {
 
 /// sqrt(M M^T) = U S U^T for M = U S V^T, each row sorted, then normalised.
 torch::Tensor sorted_similarity_rows(const torch::Tensor& m, const std::vector<std::string>& normalize) {
-  auto [u, s, vh] = torch::linalg::svd(m.to(torch::kFloat64), false, c10::nullopt);
+  auto [u, s, vh] = torch::linalg_svd(m.to(torch::kFloat64), /*full_matrices=*/false);
   auto rows = std::get<0>(torch::matmul(u * s.unsqueeze(0), u.t()).sort(1)).to(m.scalar_type());
   return normalize_embeddings(rows, normalize);
 }

@@ -5,6 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+#include <fmt/format.h>
+
 #include "core/error.h"
 #include "tests/test_util.h"
 
@@ -69,6 +78,69 @@ TEST(WordVectors, MalformedFilesNameTheFileAndLine) {
   EXPECT_NE(error_for("3 1\na 1\nb 2\n").find("promises 3 words but the file ends after 2"), std::string::npos);
   EXPECT_NE(error_for("1 1\n 1\n").find("bad.vec:2: expected 'word v1 ... v1'"), std::string::npos);
   EXPECT_NE(message_of([&] { read_vec(dir.file("absent.vec")); }).find("absent.vec: no such"), std::string::npos);
+}
+
+TEST(WordVectors, NumbersAreExactlyWhatFromCharsGives) {
+  // The fast path must agree bit for bit with std::from_chars, on what it
+  // takes and on what it hands back to from_chars.
+  std::vector<std::string> tokens = {"0",     "-0",     ".5",        "5.",        "-.5",      "1e",         "1e+",
+                                     "+1",    "1.2.3",  "",          "-",         "nan",      "-inf",       "1e-45",
+                                     "1E5",   "2e+03",  "16777216",  "16777217",  "1234567.8", "3.4028235e38", "1e39",
+                                     "0.1",   "0x1p3",  "1e10",      "1e-10",     "1e11",     "99999999999999999999",
+                                     "0.000000000123", "7.0e-05", "-0.00001", "1 ", "1e-5x"};
+  std::mt19937 random(0);
+  std::normal_distribution<float> gauss(0.f, 0.3f);
+  std::uniform_int_distribution<int> digit(0, 9), length(1, 22), exponent(-40, 40);
+  char text[64];
+  for (int i = 0; i < 20000; ++i) {
+    const float v = gauss(random) * std::pow(10.f, static_cast<float>(exponent(random) % 6));
+    for (const char* format : {"%.4f", "%.5g", "%.6g", "%.9g", "%e", "%.3e"}) {
+      std::snprintf(text, sizeof text, format, v);
+      tokens.emplace_back(text);
+    }
+    std::string digits;  // long and odd-shaped decimals
+    for (int d = length(random); d > 0; --d) digits += static_cast<char>('0' + digit(random));
+    digits.insert(digits.begin() + static_cast<int>(random() % (digits.size() + 1)), '.');
+    tokens.push_back(digits + "e" + std::to_string(exponent(random)));
+    tokens.push_back("-" + digits);
+  }
+  for (const auto& token : tokens) {
+    float fast = -123.f, reference = -123.f;
+    const bool fast_ok = parse_vec_float(token, fast);
+    const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), reference);
+    const bool reference_ok = ec == std::errc() && end == token.data() + token.size();
+    ASSERT_EQ(fast_ok, reference_ok) << "'" << token << "'";
+    if (reference_ok) {
+      ASSERT_EQ(std::memcmp(&fast, &reference, sizeof fast), 0) << "'" << token << "': " << fast << " vs " << reference;
+    }
+  }
+}
+
+TEST(WordVectors, LargeFilesReadInBlocksAsInOnePass) {
+  // Larger than the reader's 4 MiB buffer: blocks are parsed in parallel, and
+  // duplicates, the max_words cut and line numbers must not see the seams.
+  TempDir dir;
+  WordVectors v;
+  const std::int64_t n = 12000, dim = 64;
+  for (std::int64_t i = 0; i < n; ++i) v.words.push_back("w" + std::to_string(i));
+  v.matrix = torch::randn({n, dim}, torch::TensorOptions().dtype(torch::kFloat32));
+  write_vec(dir.file("big.vec"), v);
+  const auto back = read_vec(dir.file("big.vec"));
+  EXPECT_EQ(back.words, v.words);
+  EXPECT_TRUE(torch::equal(back.matrix, v.matrix));
+  EXPECT_EQ(read_vec(dir.file("big.vec"), n - 5).words.back(), "w11994");
+
+  std::ifstream in(dir.file("big.vec"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string duplicate = "w3 " + std::string(text.substr(text.find("\nw3 ") + 4, text.find("\nw4 ") - text.find("\nw3 ") - 4)) + "\n";
+  const std::string header_with_one_more = std::to_string(n + 1) + " " + std::to_string(dim);
+  const auto with_duplicate = dir.write("dup.vec", header_with_one_more + text.substr(text.find('\n')) + duplicate);
+  const auto read = read_vec(with_duplicate);
+  EXPECT_EQ(read.size(), n);  // the repeated word at the end keeps its first vector
+  EXPECT_TRUE(torch::equal(read.matrix, v.matrix));
+  const auto bad = dir.write("bad.vec", header_with_one_more + text.substr(text.find('\n')) + "last 1 2\n");
+  EXPECT_NE(message_of([&] { read_vec(bad); }).find(fmt::format("bad.vec:{}: word 'last' has 2 values", n + 2)),
+            std::string::npos);
 }
 
 TEST(WordVectors, MuseDictionaries) {

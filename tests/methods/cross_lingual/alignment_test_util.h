@@ -28,7 +28,7 @@ struct RotatedVocabulary {
     const auto assignment = (torch::rand({words}, gen, torch::kFloat64).pow(2) * clusters).to(torch::kInt64);
     const auto scales = torch::linspace(0.3, 1.2, dim, torch::kFloat64);
     auto x = centres.index_select(0, assignment) + torch::randn({words, dim}, gen, torch::kFloat64) * scales;
-    auto [q, r] = torch::linalg::qr(torch::randn({dim, dim}, gen, torch::kFloat64));
+    auto [q, r] = torch::linalg_qr(torch::randn({dim, dim}, gen, torch::kFloat64));
     rotation = q;
     auto y = torch::matmul(x, q.t()) + noise * torch::randn({words, dim}, gen, torch::kFloat64);
 
