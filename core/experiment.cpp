@@ -60,7 +60,7 @@ struct ExperimentSettings {
     o.add("checkpoint_every", &S::checkpoint_every, "checkpoint every N steps (0: never)").min(0);
     o.add("log_every", &S::log_every, "record training scalars every N steps").min(1);
     o.add("device", &S::device, "auto, cpu, cuda or cuda:N");
-    o.add("threads", &S::threads, "libtorch intra-op threads (0: every core)").min(0);
+    o.add("threads", &S::threads, "libtorch intra-op threads (0: OMP_NUM_THREADS if set, else every core)").min(0);
     o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: one; raise it with threads: 1 for MLPs)").min(0);
     o.add("report", &S::report, "metrics shown in the table (default: all final metrics)");
     o.add("selection", &S::selection,

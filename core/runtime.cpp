@@ -51,9 +51,24 @@ int available_cores() {
   return cores;
 }
 
+namespace {
+
+/// OMP_NUM_THREADS as OpenMP reads it: a positive count, or the first of a
+/// nested list ("4,2"); 0 when unset or not a count.
+int omp_num_threads_from_environment() {
+  const char* value = std::getenv("OMP_NUM_THREADS");
+  if (!value) return 0;
+  char* end = nullptr;
+  const long count = std::strtol(value, &end, 10);
+  return end != value && (*end == '\0' || *end == ',') && count > 0 ? static_cast<int>(count) : 0;
+}
+
+}  // namespace
+
 ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads) {
   ThreadPlan plan;
-  plan.torch_threads = threads > 0 ? static_cast<int>(threads) : available_cores();
+  const int from_environment = omp_num_threads_from_environment();
+  plan.torch_threads = threads > 0 ? static_cast<int>(threads) : from_environment > 0 ? from_environment : available_cores();
   plan.blas_threads = blas_threads > 0 ? static_cast<int>(blas_threads) : 1;
   return plan;
 }

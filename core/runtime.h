@@ -15,8 +15,10 @@ struct ThreadPlan {
 
 /// Chooses thread counts. libtorch's OpenMP threads and OpenBLAS's spinning
 /// threads oversubscribe 2 cores when both pools have more than one thread
-/// (measured 2-4x slower; README, "Threads"). Default: libtorch on every
-/// core, OpenBLAS on one; `threads` and `blas_threads` override each.
+/// (measured 2-4x slower; README, "Threads"). Default: libtorch on
+/// OMP_NUM_THREADS threads where that is set (PyTorch's convention, so a
+/// shared machine's limit holds), else on every core; OpenBLAS on one.
+/// `threads` and `blas_threads` override each.
 ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads);
 
 /// Applies a plan (libtorch intra-op, inter-op = 1, OpenBLAS).

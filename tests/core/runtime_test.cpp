@@ -2,6 +2,10 @@
 
 #include <sched.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace graft {
@@ -32,13 +36,54 @@ TEST(Runtime, AvailableCoresFollowsTheAffinityMask) {
   EXPECT_EQ(available_cores(), 1);
 }
 
+/// Sets (or with nullptr unsets) an environment variable for one test.
+class EnvironmentGuard {
+ public:
+  EnvironmentGuard(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) saved_ = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~EnvironmentGuard() {
+    if (saved_)
+      setenv(name_, saved_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
 TEST(Runtime, ThreadPlanDefaultsAndOverrides) {
+  EnvironmentGuard no_limit("OMP_NUM_THREADS", nullptr);
   const ThreadPlan defaults = plan_threads(0, 0);
   EXPECT_EQ(defaults.torch_threads, available_cores());
   EXPECT_EQ(defaults.blas_threads, 1);  // OpenBLAS beside OpenMP oversubscribes
   const ThreadPlan chosen = plan_threads(3, 2);
   EXPECT_EQ(chosen.torch_threads, 3);
   EXPECT_EQ(chosen.blas_threads, 2);
+}
+
+// PyTorch's convention: OMP_NUM_THREADS limits the default, as on a shared
+// node; an experiment's explicit `threads` still wins.
+TEST(Runtime, OmpNumThreadsSetsTheDefault) {
+  {
+    EnvironmentGuard limit("OMP_NUM_THREADS", "3");
+    EXPECT_EQ(plan_threads(0, 0).torch_threads, 3);
+    EXPECT_EQ(plan_threads(2, 0).torch_threads, 2);
+  }
+  {
+    EnvironmentGuard nested("OMP_NUM_THREADS", "4,2");
+    EXPECT_EQ(plan_threads(0, 0).torch_threads, 4);
+  }
+  for (const char* ignored : {"", "zero", "0", "-2"}) {
+    EnvironmentGuard bad("OMP_NUM_THREADS", ignored);
+    EXPECT_EQ(plan_threads(0, 0).torch_threads, available_cores()) << "'" << ignored << "'";
+  }
 }
 
 }  // namespace

@@ -119,6 +119,12 @@ TEST(WordVectors, NumbersAreExactlyWhatFromCharsGives) {
 TEST(WordVectors, LargeFilesReadInBlocksAsInOnePass) {
   // Larger than the reader's 4 MiB buffer: blocks are parsed in parallel, and
   // duplicates, the max_words cut and line numbers must not see the seams.
+  const int saved_threads = torch::get_num_threads();
+  torch::set_num_threads(2);  // CTest sets OMP_NUM_THREADS=1
+  struct Restore {
+    int threads;
+    ~Restore() { torch::set_num_threads(threads); }
+  } restore{saved_threads};
   TempDir dir;
   WordVectors v;
   const std::int64_t n = 12000, dim = 64;

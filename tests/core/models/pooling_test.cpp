@@ -33,7 +33,16 @@ void expect_same_as_libtorch(const torch::Tensor& x) {
   EXPECT_TRUE(bitwise_equal(grad, want_grad)) << x.sizes();
 }
 
+/// Two libtorch threads for one test (CTest sets OMP_NUM_THREADS=1): the
+/// kernels split planes across threads, and the split must not show.
+struct TwoThreads {
+  int saved = torch::get_num_threads();
+  TwoThreads() { torch::set_num_threads(2); }
+  ~TwoThreads() { torch::set_num_threads(saved); }
+};
+
 TEST(MaxPool2x2, MatchesLibtorchBitForBit) {
+  TwoThreads threads;
   torch::manual_seed(0);
   expect_same_as_libtorch(torch::randn({8, 32, 24, 24}));
   expect_same_as_libtorch(torch::randn({3, 5, 7, 9}));  // odd sizes: the last row and column are dropped
