@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -17,6 +18,15 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+// USE_C10D_NCCL comes with libtorch's CUDA target when it was built with NCCL
+// (PyTorch's CUDA wheels; not Debian's CPU libtorch).
+#if defined(GRAFT_HAVE_GLOO) && defined(USE_C10D_NCCL)
+#define GRAFT_HAVE_NCCL 1
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#elif defined(GRAFT_REQUIRE_NCCL)  // third_party/check-libtorch2.sh --cuda
+#error "GRAFT_REQUIRE_NCCL: this libtorch has no NCCL process group (USE_C10D_NCCL is not defined)"
+#endif
 
 #include "core/error.h"
 
@@ -27,8 +37,14 @@ namespace {
 #ifdef GRAFT_HAVE_GLOO
 struct Group {
   int rank = 0, size = 1;
+  std::chrono::milliseconds timeout{60000};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+#ifdef GRAFT_HAVE_NCCL
+  // Decided at the first reduction of CUDA tensors, the same on every rank.
+  enum class Cuda { kUndecided, kNccl, kGloo } cuda = Cuda::kUndecided;
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+#endif
 };
 #else
 struct Group {  // built without Gloo: always one process
@@ -79,6 +95,7 @@ void init_distributed_from_environment() {
                                      g.size));
 #else
   const auto timeout = std::chrono::seconds(env("GRAFT_DIST_TIMEOUT").empty() ? 60 : env_int("GRAFT_DIST_TIMEOUT"));
+  g.timeout = timeout;
   try {
     c10d::TCPStoreOptions options;
     options.port = static_cast<std::uint16_t>(env_int("MASTER_PORT"));
@@ -100,6 +117,53 @@ void init_distributed_from_environment() {
 
 int process_rank() { return group().rank; }
 int process_count() { return group().size; }
+int local_process_rank() {
+  for (const char* name : {"LOCAL_RANK", "SLURM_LOCALID"})
+    if (!env(name).empty()) return env_int(name);
+  return group().rank;
+}
+
+namespace {
+
+#ifdef GRAFT_HAVE_NCCL
+/// NCCL needs a GPU of its own for every rank; ranks that share one (more
+/// processes than GPUs on a machine) reduce through Gloo, which takes CUDA
+/// tensors too. Every rank publishes where its tensors live and reads all
+/// the others', so all reach the same answer. GRAFT_DIST_BACKEND=gloo|nccl
+/// forces the choice.
+bool use_nccl(Group& g, const at::Tensor& tensor) {
+  if (g.cuda == Group::Cuda::kUndecided) {
+    const std::string forced = env("GRAFT_DIST_BACKEND");
+    if (!forced.empty() && forced != "gloo" && forced != "nccl")
+      throw DistributedError(fmt::format("GRAFT_DIST_BACKEND='{}': use gloo or nccl (or leave it unset)", forced));
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    const std::string mine = fmt::format("{}/cuda:{}", host, tensor.device().index());
+    g.store->set(fmt::format("graft/gpu/{}", g.rank), std::vector<std::uint8_t>(mine.begin(), mine.end()));
+    std::vector<std::string> all;
+    for (int r = 0; r < g.size; ++r) {
+      const auto bytes = g.store->get(fmt::format("graft/gpu/{}", r));
+      all.emplace_back(bytes.begin(), bytes.end());
+    }
+    std::sort(all.begin(), all.end());
+    const bool own_gpus = std::adjacent_find(all.begin(), all.end()) == all.end();
+    g.cuda = forced == "gloo" || (forced.empty() && !own_gpus) ? Group::Cuda::kGloo : Group::Cuda::kNccl;
+    if (g.cuda == Group::Cuda::kNccl) {
+      auto options = c10d::ProcessGroupNCCL::Options::create();
+      options->timeout = g.timeout;
+      g.nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(c10::make_intrusive<c10d::PrefixStore>("nccl", g.store),
+                                                           g.rank, g.size, options);
+    }
+    if (g.rank == 0)
+      std::fprintf(stderr, "graft: gradients of CUDA tensors are reduced with %s%s\n",
+                   g.cuda == Group::Cuda::kNccl ? "NCCL" : "Gloo",
+                   own_gpus ? "" : " (ranks share a GPU; NCCL needs one per rank)");
+  }
+  return g.cuda == Group::Cuda::kNccl;
+}
+#endif
+
+}  // namespace
 
 void average_across_processes(std::vector<at::Tensor>& tensors) {
 #ifdef GRAFT_HAVE_GLOO
@@ -110,7 +174,14 @@ void average_across_processes(std::vector<at::Tensor>& tensors) {
   for (const auto& t : tensors) flat_parts.push_back(t.reshape({-1}));
   std::vector<at::Tensor> buffer{torch::cat(flat_parts)};
   try {
-    g.pg->allreduce(buffer)->wait();
+#ifdef GRAFT_HAVE_NCCL
+    if (buffer[0].is_cuda() && use_nccl(g, buffer[0]))
+      g.nccl->allreduce(buffer)->wait();
+    else
+#endif
+      g.pg->allreduce(buffer)->wait();
+  } catch (const DistributedError&) {
+    throw;
   } catch (const std::exception& e) {
     throw DistributedError(fmt::format("rank {}: a peer process failed or stopped answering during the gradient "
                                        "all-reduce ({}); stopping",
@@ -171,6 +242,7 @@ int launch_local_processes(const std::vector<std::string>& argv, int processes) 
     const pid_t pid = fork();
     if (pid == 0) {
       setenv("RANK", std::to_string(rank).c_str(), 1);
+      setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);  // all on this machine
       setenv("WORLD_SIZE", std::to_string(processes).c_str(), 1);
       setenv("MASTER_ADDR", "127.0.0.1", 1);
       setenv("MASTER_PORT", std::to_string(port).c_str(), 1);

@@ -1,5 +1,6 @@
 #pragma once
-// Data-parallel training on PyTorch's own engine (c10d: Gloo on CPU), set up
+// Data-parallel training on PyTorch's own engine (c10d: Gloo on CPU; NCCL for
+// CUDA tensors when libtorch has it and every rank has a GPU of its own), set up
 // from the variables torchrun and Slurm's srun export: RANK, WORLD_SIZE,
 // MASTER_ADDR, MASTER_PORT. With WORLD_SIZE unset or 1 everything here is a
 // no-op and graft runs as one process.
@@ -28,6 +29,9 @@ void init_distributed_from_environment();
 
 int process_rank();   ///< 0 without a group
 int process_count();  ///< 1 without a group
+/// This process's rank among those on its machine: LOCAL_RANK (torchrun,
+/// graft run --nproc) or SLURM_LOCALID (srun), else the global rank.
+int local_process_rank();
 
 /// Averages the tensors in place across processes (a no-op for one).
 void average_across_processes(std::vector<at::Tensor>& tensors);

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "core/distributed.h"
 #include "core/error.h"
 
 namespace graft {
@@ -103,7 +104,7 @@ void seed_everything(std::uint64_t seed) {
 }
 
 std::string resolve_device(const std::string& requested) {
-  if (requested == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+  if (requested == "auto") return resolve_device(torch::cuda::is_available() ? "cuda" : "cpu");
   if (requested.rfind("cuda", 0) == 0) {
     GRAFT_CHECK(torch::cuda::is_available(), "device",
                 "'{}' was requested but no CUDA device is usable (graft built without CUDA, or no GPU); "
@@ -112,6 +113,10 @@ std::string resolve_device(const std::string& requested) {
     const torch::Device device(requested);
     GRAFT_CHECK(!device.has_index() || device.index() < static_cast<int>(torch::cuda::device_count()), "device",
                 "'{}' does not exist: this machine has {} CUDA device(s)", requested, torch::cuda::device_count());
+    // Data-parallel ranks on one machine each take a GPU of their own, as
+    // torchrun's scripts do with LOCAL_RANK (NCCL needs one per rank).
+    if (!device.has_index() && process_count() > 1)
+      return fmt::format("cuda:{}", local_process_rank() % static_cast<int>(torch::cuda::device_count()));
   }
   return requested;
 }

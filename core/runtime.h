@@ -32,6 +32,8 @@ int available_cores();
 void seed_everything(std::uint64_t seed);
 
 /// "auto" -> "cuda" when a GPU is usable, else "cpu"; "cuda[:N]" is checked.
+/// In a data-parallel run "cuda" without an index becomes the GPU of this
+/// process's local rank (LOCAL_RANK, SLURM_LOCALID), modulo the GPUs there are.
 std::string resolve_device(const std::string& requested);
 
 /// Library versions for the run record ("libtorch 1.13.1, ...").

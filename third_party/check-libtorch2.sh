@@ -8,10 +8,13 @@
 # against their libtorch_cpu/libc10 with -z defs, so a symbol graft needs that
 # 2.6 no longer exports fails here. Trixie's libraries need a newer glibc, so
 # nothing is run. GPU machines build with PyTorch's own libtorch 2.x instead
-# (README, "Scale and speed").
-#   cmake -S . -B build && third_party/check-libtorch2.sh [build]
+# (README, "Scale and speed"). With --cuda, the NCCL path of
+# core/distributed.cpp is compiled against trixie's CUDA build instead.
+#   cmake -S . -B build && third_party/check-libtorch2.sh [--cuda] [build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cuda=0
+if [ "${1:-}" = "--cuda" ]; then cuda=1; shift; fi
 build=${1:-build}
 [ -f "$build/compile_commands.json" ] || { echo "no $build/compile_commands.json: configure first (cmake -S . -B $build)" >&2; exit 2; }
 cache=${GRAFT_DATA:-$HOME/.cache/graft}/libtorch-2.6-trixie
@@ -28,24 +31,64 @@ check_sha256() {  # file expected
   got=$(sha256sum "$1" | cut -d' ' -f1)
   [ "$got" = "$2" ] || { echo "$1: sha256 $got, expected $2 (the archive changed? delete $cache and rerun)" >&2; exit 1; }
 }
-
-if [ ! -e "$cache/root/.complete" ]; then
-  echo "fetching Debian trixie's libtorch 2.6 into $cache"
-  fetch "$mirror/dists/trixie/InRelease" "$cache/InRelease"
-  gpgv --keyring /usr/share/keyrings/debian-archive-keyring.gpg "$cache/InRelease" 2> "$cache/gpgv.log" ||
-    { cat "$cache/gpgv.log" >&2; echo "$cache/InRelease: bad signature" >&2; exit 1; }
-  packages_sha=$(awk '/^SHA256:/{s=1;next} /^[A-Za-z]/{s=0} s && $3=="main/binary-amd64/Packages.xz"{print $1}' "$cache/InRelease")
-  fetch "$mirror/dists/trixie/main/binary-amd64/Packages.xz" "$cache/Packages.xz"
-  check_sha256 "$cache/Packages.xz" "$packages_sha"
-  xz -dc "$cache/Packages.xz" > "$cache/Packages"
-  rm -rf "$cache/root"
-  for package in libtorch-dev libtorch2.6; do
-    read -r filename sha < <(awk -v p="$package" '$0=="Package: "p{f=1} f&&/^Filename:/{fn=$2} f&&/^SHA256:/{s=$2} f&&/^$/{print fn, s; exit}' "$cache/Packages")
+# unpack ROOT COMPONENT PACKAGE...: each package of trixie's COMPONENT (main,
+# contrib, non-free), checked against the signed index, unpacked under ROOT.
+unpack() {
+  local root=$1 component=$2
+  shift 2
+  if [ ! -s "$cache/InRelease" ]; then
+    fetch "$mirror/dists/trixie/InRelease" "$cache/InRelease"
+    gpgv --keyring /usr/share/keyrings/debian-archive-keyring.gpg "$cache/InRelease" 2> "$cache/gpgv.log" ||
+      { cat "$cache/gpgv.log" >&2; rm -f "$cache/InRelease"; echo "trixie's InRelease: bad signature" >&2; exit 1; }
+  fi
+  local index=$cache/Packages-$component
+  if [ ! -s "$index" ]; then
+    local sha
+    sha=$(awk -v f="$component/binary-amd64/Packages.xz" '/^SHA256:/{s=1;next} /^[A-Za-z]/{s=0} s && $3==f{print $1}' "$cache/InRelease")
+    fetch "$mirror/dists/trixie/$component/binary-amd64/Packages.xz" "$index.xz"
+    check_sha256 "$index.xz" "$sha"
+    xz -dc "$index.xz" > "$index"
+  fi
+  local package filename sha deb
+  for package in "$@"; do
+    read -r filename sha < <(awk -v p="$package" '$0=="Package: "p{f=1} f&&/^Filename:/{fn=$2} f&&/^SHA256:/{s=$2} f&&/^$/{print fn, s; exit}' "$index")
+    [ -n "$filename" ] || { echo "trixie $component has no package $package" >&2; exit 1; }
     deb="$cache/debs/$(basename "$filename")"
     fetch "$mirror/$filename" "$deb"
     check_sha256 "$deb" "$sha"
-    dpkg-deb -x "$deb" "$cache/root"
+    dpkg-deb -x "$deb" "$root"
   done
+}
+
+if [ "$cuda" = 1 ]; then
+  # The NCCL path of core/distributed.cpp, compiled against the CUDA build of
+  # libtorch 2.6 (contrib), CUDA 12.4's headers (non-free), NCCL's and
+  # libcu++'s (about 1 GB of downloads, 2.7 GB unpacked). Compile only: there
+  # is no GPU here to link or run against.
+  if [ ! -e "$cache/cuda-root/.complete" ]; then
+    echo "fetching Debian trixie's CUDA libtorch 2.6, CUDA and NCCL headers into $cache/cuda-root"
+    rm -rf "$cache/cuda-root"
+    unpack "$cache/cuda-root" contrib libtorch-cuda-dev libnccl-dev
+    unpack "$cache/cuda-root" non-free nvidia-cuda-dev
+    unpack "$cache/cuda-root" main libcu++-dev
+    touch "$cache/cuda-root/.complete"
+  fi
+  root=$cache/cuda-root/usr/include
+  # libtorch's CUDA target gives its users USE_C10D_NCCL when it has NCCL.
+  for unit in core/distributed.cpp core/runtime.cpp; do
+    g++ -std=c++17 -fopenmp -fsyntax-only -Wall -Wextra -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=1 \
+      -DGRAFT_HAVE_GLOO=1 -DUSE_C10D_GLOO -DUSE_DISTRIBUTED -DUSE_C10D_NCCL -DGRAFT_REQUIRE_NCCL -I. -isystem "$root" \
+      -isystem "$root/torch/csrc/api/include" "$unit"
+    echo "ok   $unit (libtorch 2.6 with CUDA 12.4 and NCCL)"
+  done
+  echo "libtorch 2.6 CUDA: the NCCL path compiles"
+  exit 0
+fi
+
+if [ ! -e "$cache/root/.complete" ]; then
+  echo "fetching Debian trixie's libtorch 2.6 into $cache"
+  rm -rf "$cache/root"
+  unpack "$cache/root" main libtorch-dev libtorch2.6
   touch "$cache/root/.complete"
 fi
 

@@ -50,9 +50,9 @@ usage:
                                  default ~/.cache/graft), checking sha256 sums;
                                  `graft data fetch crosslingual` also builds the
                                  word-vector benchmark (corpora, fastText, dictionaries)
-  graft run FILE --nproc N       each run data-parallel over N local processes (c10d
-                                 Gloo; or launch with torchrun/srun: RANK, WORLD_SIZE,
-                                 MASTER_ADDR, MASTER_PORT)
+  graft run FILE --nproc N       each run data-parallel over N local processes (c10d:
+                                 Gloo, NCCL for CUDA tensors; or launch with torchrun/srun:
+                                 RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT, LOCAL_RANK)
   graft run FILE --jobs N        the runs N at a time as child processes, cores/N
                                  threads each; --run K trains only run K
   graft slurm FILE [--cpus C]    write <output>/<name>/slurm.sh: a Slurm job array,

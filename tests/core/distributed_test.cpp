@@ -117,5 +117,19 @@ TEST(Distributed, OneProcessIsANoOp) {
   EXPECT_TRUE(agree_with_rank0(true, "x"));
 }
 
+// Which GPU a rank takes on its machine: torchrun's LOCAL_RANK, else srun's
+// SLURM_LOCALID, else the global rank.
+TEST(Distributed, LocalRankComesFromTheLauncher) {
+  unsetenv("LOCAL_RANK");
+  unsetenv("SLURM_LOCALID");
+  EXPECT_EQ(local_process_rank(), process_rank());
+  setenv("SLURM_LOCALID", "2", 1);
+  EXPECT_EQ(local_process_rank(), 2);
+  setenv("LOCAL_RANK", "3", 1);
+  EXPECT_EQ(local_process_rank(), 3);
+  unsetenv("LOCAL_RANK");
+  unsetenv("SLURM_LOCALID");
+}
+
 }  // namespace
 }  // namespace graft::testing
