@@ -73,11 +73,18 @@ run() {
   {
     echo "== machine"
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-    python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)' || true
+    python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda,
+      "cxx11 abi", torch._C._GLIBCXX_USE_CXX11_ABI)' || true
     echo "cpu cores: $(nproc)"
     echo "host libraries taken from the carry: $(ls "$fallback/lib" | tr '\n' ' ')"
   } 2>&1 | tee "$out/machine.txt"
 
+  # Debian's yaml-cpp and fmt are built with the C++11 ABI; a libtorch built
+  # with the old one cannot link against them.
+  if [ "$(python3 -c 'import torch;print(int(torch._C._GLIBCXX_USE_CXX11_ABI))' 2>/dev/null || echo 1)" = 0 ]; then
+    echo "this PyTorch uses the pre-C++11 string ABI; Debian's yaml-cpp and fmt cannot link with it" >&2
+    exit 1
+  fi
   echo "== build against $torch_prefix"
   local start=$SECONDS
   # HDF5 without its compiler wrapper: Debian's serial layout named directly.
