@@ -7,12 +7,15 @@
 #   here (network):  experiments/bench/gpu_machine.sh prepare
 #       apt-get downloads the .deb files of graft's other dependencies and
 #       copies the two derived data sets the timing needs into .gpu-carry/
-#       (git-ignored; about 40 MB).
+#       (git-ignored; about 45 MB).
 #   there:           experiments/bench/gpu_machine.sh run [OUT]
 #       with .gpu-carry carried along: unpacks the .debs into a prefix of
 #       their own (never over /), configures build-gpu/ against
 #       torch.utils.cmake_prefix_path, builds, runs Cuda.* and the timings,
 #       and writes logs and tables under OUT (default .gpu-carry/out).
+#       TORCH_PREFIX=DIR uses another libtorch (a dry run on a machine without
+#       CUDA: TORCH_PREFIX=/usr/lib/x86_64-linux-gnu/cmake builds against
+#       Debian's and stops at the first CUDA run).
 #
 # Runtime libraries the host lacks (libcurl, needed by Debian's HDF5, and
 # its own needs) are taken from the carried .debs; those the host has are
