@@ -1,10 +1,13 @@
 #pragma once
-// Helpers shared by graft's tests: temporary folders and files, and a seeding
+// Helpers shared by graft's tests: temporary folders and files, environment
+// variables set for one test, and a seeding
 // fixture so every test starts from the same generator state.
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -34,6 +37,31 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+/// Sets an environment variable (or, with nullptr, unsets it) for the
+/// guard's scope; the old value, or its absence, comes back afterwards.
+class EnvironmentGuard {
+ public:
+  EnvironmentGuard(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) saved_ = old;
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
+  }
+  ~EnvironmentGuard() {
+    if (saved_)
+      setenv(name_, saved_->c_str(), 1);
+    else
+      unsetenv(name_);
+  }
+  EnvironmentGuard(const EnvironmentGuard&) = delete;
+  EnvironmentGuard& operator=(const EnvironmentGuard&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
 };
 
 /// The whole content of a text file ("" when it cannot be read).

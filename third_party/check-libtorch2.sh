@@ -94,7 +94,7 @@ fi
 
 /usr/bin/python3 - "$build" "$cache/root" <<'PY'
 """Compile every unit of the build against libtorch 2.6 and link libgraft."""
-import json, os, shlex, subprocess, sys, tempfile, time
+import json, os, re, shlex, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 
 build, root = os.path.abspath(sys.argv[1]), sys.argv[2]
@@ -151,11 +151,12 @@ for arg in link:
             swapped += objects
             objects = []
         continue
-    for name in ("libtorch_cpu", "libtorch", "libc10"):
-        if os.path.basename(arg.strip('"').split(",")[-1].strip('"')).startswith(name + ".so"):
-            arg = arg.replace(arg.strip('"').split(",")[-1].strip('"'), f"{lib}/{name}.so")
-            break
-    swapped.append(arg)
+    # Plain paths and -Wl,--no-as-needed,"path" alike.
+    swapped.append(re.sub(r"/usr/lib/x86_64-linux-gnu/(libtorch_cpu|libtorch|libc10)\.so[0-9.]*",
+                          lambda m: f"{lib}/{m.group(1)}.so", arg))
+left = [arg for arg in swapped if re.search(r"lib(torch|c10)[_a-z]*\.so", arg) and lib not in arg]
+if left:  # a link line of another shape: linking against 1.13 would prove nothing
+    sys.exit(f"libtorch 1.13 libraries left in the link line: {left}")
 output = swapped.index("-o")
 swapped[output + 1] = os.path.join(work, "libgraft.so")
 command = swapped + ["-Wl,-z,defs", "-Wl,--allow-shlib-undefined", f"-Wl,-rpath-link,{lib}"]
@@ -164,5 +165,5 @@ if done.returncode:
     print(done.stderr[:6000])
     sys.exit("libgraft does not link against libtorch 2.6")
 print(f"libtorch 2.6: all {len(units)} translation units compile and libgraft links (-z defs: every symbol it uses is defined)")
-subprocess.run(["rm", "-rf", work])
+shutil.rmtree(work)
 PY

@@ -193,8 +193,6 @@ FileArgs parse_file_args(const std::string& command, const std::vector<std::stri
 
 int command_data(const std::vector<std::string>& args) {
   const std::string cache = graft::data_cache_dir();
-  // Readers that parse in parallel (read_vec) get every core this process may use.
-  graft::configure_threads(graft::plan_threads(0, 0));
   if (args.size() == 1 && args[0] == "list") {
     std::cout << fmt::format("data cache: {}  (set GRAFT_DATA to move it)\n\n", cache);
     std::cout << fmt::format("{:<17} {:<32} {:>9}  {:<7} {}\n", "source", "package", "size", "cached", "data sets");
@@ -393,6 +391,10 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   try {
+    // Every command starts on the default thread plan (what this process may
+    // use, OMP_NUM_THREADS, one BLAS thread): libtorch's own default ignores
+    // affinity masks and CPU quotas. A run then applies its experiment's plan.
+    graft::configure_threads(graft::plan_threads(0, 0));
     graft::load_plugins_from_environment();
     if (command == "--version") {
       std::cout << "graft " << GRAFT_VERSION << '\n';

@@ -53,7 +53,8 @@ run() {
   local out=${1:-$carry/out}
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
-  (cd "$carry" && sha256sum --quiet -c SHA256SUMS) || { echo "$carry: damaged in transit (SHA256SUMS)" >&2; exit 1; }
+  (cd "$carry" && sha256sum --quiet -c SHA256SUMS) ||
+    { echo "$carry: files differ from SHA256SUMS (damaged in transit?): run '$0 prepare' here again and carry it anew" >&2; exit 1; }
   local prefix=$PWD/$carry/prefix fallback=$PWD/$carry/fallback
   rm -rf "$prefix" "$fallback"
   mkdir -p "$prefix" "$fallback/lib"

@@ -120,15 +120,12 @@ TEST(Distributed, OneProcessIsANoOp) {
 // Which GPU a rank takes on its machine: torchrun's LOCAL_RANK, else srun's
 // SLURM_LOCALID, else the global rank.
 TEST(Distributed, LocalRankComesFromTheLauncher) {
-  unsetenv("LOCAL_RANK");
-  unsetenv("SLURM_LOCALID");
+  EnvironmentGuard no_torchrun("LOCAL_RANK", nullptr), no_srun("SLURM_LOCALID", nullptr);
   EXPECT_EQ(local_process_rank(), process_rank());
-  setenv("SLURM_LOCALID", "2", 1);
+  EnvironmentGuard srun("SLURM_LOCALID", "2");
   EXPECT_EQ(local_process_rank(), 2);
-  setenv("LOCAL_RANK", "3", 1);
+  EnvironmentGuard torchrun("LOCAL_RANK", "3");
   EXPECT_EQ(local_process_rank(), 3);
-  unsetenv("LOCAL_RANK");
-  unsetenv("SLURM_LOCALID");
 }
 
 }  // namespace

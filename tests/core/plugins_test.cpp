@@ -43,9 +43,11 @@ TEST(Plugins, NamesResolveAgainstTheFileOrTheSearchPath) {
   dir.write("lib/libgraft_x.so", "");
   EXPECT_EQ(resolve_plugin_path("/abs/p.so", dir.path()), "/abs/p.so");
   EXPECT_EQ(resolve_plugin_path("lib/libgraft_x.so", dir.path()), dir.file("lib/libgraft_x.so"));
-  setenv("GRAFT_PLUGIN_PATH", dir.file("lib").c_str(), 1);
-  EXPECT_EQ(resolve_plugin_path("graft_x", "/nowhere"), dir.file("lib") + "/libgraft_x.so");
-  unsetenv("GRAFT_PLUGIN_PATH");
+  {
+    EnvironmentGuard search_path("GRAFT_PLUGIN_PATH", dir.file("lib").c_str());
+    EXPECT_EQ(resolve_plugin_path("graft_x", "/nowhere"), dir.file("lib") + "/libgraft_x.so");
+  }
+  EnvironmentGuard no_search_path("GRAFT_PLUGIN_PATH", nullptr);
   try {
     resolve_plugin_path("graft_y", dir.path());
     FAIL();

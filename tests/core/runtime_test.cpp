@@ -2,11 +2,9 @@
 
 #include <sched.h>
 
-#include <cstdlib>
-#include <optional>
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include "tests/test_util.h"
 
 namespace graft {
 namespace {
@@ -36,27 +34,7 @@ TEST(Runtime, AvailableCoresFollowsTheAffinityMask) {
   EXPECT_EQ(available_cores(), 1);
 }
 
-/// Sets (or with nullptr unsets) an environment variable for one test.
-class EnvironmentGuard {
- public:
-  EnvironmentGuard(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) saved_ = old;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~EnvironmentGuard() {
-    if (saved_)
-      setenv(name_, saved_->c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> saved_;
-};
+using graft::testing::EnvironmentGuard;
 
 TEST(Runtime, ThreadPlanDefaultsAndOverrides) {
   EnvironmentGuard no_limit("OMP_NUM_THREADS", nullptr);
