@@ -1,5 +1,9 @@
 #include "core/config.h"
 
+#include <unistd.h>
+
+#include <atomic>
+
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -362,10 +366,15 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
   set_path(root, key, std::move(value));
 }
 
+std::string temporary_sibling(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("{}.tmp.{}.{}", path, static_cast<long>(getpid()), counter++);
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   const fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = temporary_sibling(path);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("cannot write '{}': check that the folder is writable", temporary));

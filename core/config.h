@@ -94,6 +94,12 @@ void apply_override(ConfigNode& root, const std::string& assignment);
 /// Sets the value at a dotted path, creating maps on the way.
 void set_path(ConfigNode& root, const std::string& dotted_path, ConfigNode value);
 
+/// A temporary name beside `path` (same folder, so a rename is atomic) that no
+/// other writer shares: "<path>.tmp.<pid>.<n>". Two processes writing one file
+/// at once (a sweep's --jobs children writing experiment.yaml) each rename a
+/// whole file of their own instead of one renaming the other's away.
+std::string temporary_sibling(const std::string& path);
+
 /// Writes `content` to `path` through a temporary file and a rename, so that a
 /// crash never leaves a half-written file under the final name.
 void write_file_atomically(const std::string& path, const std::string& content);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <hdf5.h>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace graft {
@@ -187,7 +188,7 @@ void silence_hdf5() {
 void write_run_record(const std::string& path, const RunRecord& r) {
   silence_hdf5();
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = temporary_sibling(path);
   {
     Handle file(H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
                 fmt::format("cannot create '{}': check that the results folder is writable", temporary));

@@ -1,4 +1,5 @@
 // The framework-owned training loop (contract in core/strategy.h).
+#include "core/config.h"
 #include "core/trainer.h"
 
 #include <unistd.h>
@@ -93,7 +94,7 @@ void save_checkpoint(const std::string& path, const std::string& config_hash, co
   }
   archive.write("streams", torch::tensor(positions, torch::kInt64));
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = temporary_sibling(path);
   archive.save_to(temporary);
   fs::rename(temporary, path);
 }
@@ -301,8 +302,9 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     if (first_step == 0) {
       initial_features = domain_features(*strategy, setup.domains, device);
       if (!initial_features.empty()) {
-        torch::save(initial_features, initial_features_path + ".tmp");
-        fs::rename(initial_features_path + ".tmp", initial_features_path);
+        const std::string temporary = temporary_sibling(initial_features_path);
+        torch::save(initial_features, temporary);
+        fs::rename(temporary, initial_features_path);
       }
     } else if (fs::exists(initial_features_path)) {
       torch::load(initial_features, initial_features_path);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "datasets/sources.h"
 
@@ -130,8 +131,9 @@ ImageSplits cached_derived(const std::string& cache, const std::string& file,
     tensors.push_back(it == splits.end() ? torch::empty({0}, torch::kInt64) : it->second.labels);
   }
   fs::create_directories(derived_dir(cache));
-  torch::save(tensors, path + ".tmp");
-  fs::rename(path + ".tmp", path);
+  const std::string temporary = temporary_sibling(path);
+  torch::save(tensors, temporary);
+  fs::rename(temporary, path);
   return splits;
 }
 

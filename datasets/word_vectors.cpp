@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace fs = std::filesystem;
@@ -112,7 +113,7 @@ void for_each_field(std::string_view line, F&& f) {
 
 void write_atomically(const std::string& path, const std::function<void(std::FILE*)>& write) {
   if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = temporary_sibling(path);
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw Error(fmt::format("{}: cannot write: {}", tmp, std::strerror(errno)));
   write(f);

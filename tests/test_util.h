@@ -3,12 +3,14 @@
 // variables set for one test, and a seeding
 // fixture so every test starts from the same generator state.
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -26,6 +28,13 @@ class TempDir {
     std::filesystem::remove_all(path_, ignored);
   }
   const std::string& path() const { return path_; }
+  /// The names of the files directly in `folder` (relative to this one), sorted.
+  std::vector<std::string> files_in(const std::string& folder = ".") const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(file(folder))) names.push_back(entry.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
   /// Writes `content` to `name` inside the folder and returns its path.
   std::string write(const std::string& name, const std::string& content) const {

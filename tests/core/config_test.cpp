@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -119,7 +121,16 @@ TEST(Config, AtomicWriteLeavesNoTemporaryFile) {
   const auto path = dir.file("deep/out.txt");
   write_file_atomically(path, "hello");
   EXPECT_TRUE(std::filesystem::exists(path));
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_EQ(dir.files_in("deep"), std::vector<std::string>{"out.txt"});
+}
+
+TEST(Config, TemporaryNamesAreNeverShared) {
+  // --jobs children write the sweep's experiment.yaml at once; a shared
+  // temporary name made one child's rename fail and that run go missing.
+  const std::string a = temporary_sibling("/r/experiment.yaml"), b = temporary_sibling("/r/experiment.yaml");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(std::filesystem::path(a).parent_path(), "/r");
+  EXPECT_NE(a.find(std::to_string(getpid())), std::string::npos);
 }
 
 TEST(Error, NearestMatchSuggestsTyposOnly) {

@@ -39,7 +39,7 @@ TEST(RunRecord, RoundTripsThroughHdf5) {
   r.final_metrics = {{"target.test_acc", 0.9}};
   const auto path = dir.file("runs/x/run.h5");
   write_run_record(path, r);
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_EQ(dir.files_in("runs/x"), std::vector<std::string>{"run.h5"});  // no temporary left
   const RunRecord back = read_run_record(path);
   EXPECT_EQ(back.status, "finished");
   EXPECT_EQ(back.variant, "dann");

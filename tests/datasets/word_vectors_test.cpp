@@ -61,7 +61,7 @@ TEST(WordVectors, RoundTripsThroughTheWriter) {
   const auto back = read_vec(dir.file("out.vec"));
   EXPECT_EQ(back.words, v.words);
   EXPECT_TRUE(torch::equal(back.matrix, v.matrix));  // shortest round-trip formatting
-  EXPECT_FALSE(std::filesystem::exists(dir.file("out.vec.tmp")));
+  EXPECT_EQ(dir.files_in(), std::vector<std::string>{"out.vec"});  // no temporary left
 }
 
 TEST(WordVectors, MalformedFilesNameTheFileAndLine) {
