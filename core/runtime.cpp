@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -121,12 +122,55 @@ std::string resolve_device(const std::string& requested) {
   return requested;
 }
 
+std::string aten_cpu_capability() {
+  // ATen's get_cpu_capability() is not exported by every libtorch build
+  // (Debian's hides it); show_config() is, in 1.13 and 2.x, and prints the
+  // path it dispatches to: "CPU capability usage: AVX2" ("NO AVX"/"DEFAULT"
+  // for the scalar path).
+  const std::string config = at::show_config();
+  const std::string marker = "CPU capability usage: ";
+  const auto at = config.find(marker);
+  if (at == std::string::npos) return "unknown";
+  std::string usage = config.substr(at + marker.size(), config.find('\n', at) - at - marker.size());
+  if (usage == "NO AVX" || usage == "DEFAULT") return "default";
+  std::transform(usage.begin(), usage.end(), usage.begin(), [](unsigned char c) { return std::tolower(c); });
+  return usage;
+}
+
+std::vector<std::string> supported_cpu_capabilities() {
+  std::vector<std::string> paths{"default"};
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const bool fma = __builtin_cpu_supports("fma");
+  if (fma && __builtin_cpu_supports("avx2")) paths.push_back("avx2");
+  if (fma && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+    paths.push_back("avx512");
+#endif
+  return paths;
+}
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  return "unknown CPU";
+}
+
 std::string runtime_versions() {
   using GetConfig = char* (*)();
   std::string blas = "unknown BLAS";
   if (auto fn = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) blas = fn();
-  return fmt::format("libtorch {}, {} intra-op threads, {}, cuda {}", TORCH_VERSION, torch::get_num_threads(), blas,
-                     torch::cuda::is_available() ? "available" : "not available");
+  // OpenBLAS picks its kernels for the CPU at start-up (OPENBLAS_CORETYPE
+  // overrides it); they round differently, as ATen's paths do.
+  if (auto fn = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_corename")))
+    blas += fmt::format(", OpenBLAS core {}", fn());
+  return fmt::format("libtorch {}, {} intra-op threads, {}, cuda {}, CPU {}, ATen CPU capability {}", TORCH_VERSION,
+                     torch::get_num_threads(), blas, torch::cuda::is_available() ? "available" : "not available",
+                     cpu_model(), aten_cpu_capability());
 }
 
 }  // namespace graft

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace graft {
 
@@ -36,7 +37,23 @@ void seed_everything(std::uint64_t seed);
 /// process's local rank (LOCAL_RANK, SLURM_LOCALID), modulo the GPUs there are.
 std::string resolve_device(const std::string& requested);
 
-/// Library versions for the run record ("libtorch 1.13.1, ...").
+/// The kernel path ATen's CPU operators take in this process: "default",
+/// "avx2" or "avx512" (the highest the CPU has, or ATEN_CPU_CAPABILITY's
+/// lower choice). Other vector instructions round differently, so two runs
+/// of one seed agree bit for bit only on the same path.
+std::string aten_cpu_capability();
+
+/// The kernel paths this CPU can take, lowest first ("default", "avx2",
+/// "avx512"): the values ATEN_CPU_CAPABILITY may be set to here (a higher
+/// one would stop the process on an illegal instruction). ATen's own test:
+/// AVX2 with FMA; AVX-512 F, VL, BW and DQ with FMA.
+std::vector<std::string> supported_cpu_capabilities();
+
+/// The CPU's model name ("AMD EPYC 7B13"), from /proc/cpuinfo.
+std::string cpu_model();
+
+/// Library versions and the machine's kernel paths for the run record
+/// ("libtorch 1.13.1, ..., CPU AMD EPYC, ATen CPU capability avx2, OpenBLAS core Haswell").
 std::string runtime_versions();
 
 }  // namespace graft

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/config.h"
 #include "core/distributed.h"
@@ -61,12 +62,32 @@ usage:
                                  write a working method, its test and its experiment
                                  (in graft's tree: methods/P/, tests/methods/P/,
                                  experiments/P/; or a plugin project in DIR)
+  graft info [kernel-paths]     this machine: CPU, the ATen kernel path in use and
+                                 those the CPU can take, BLAS, threads (kernel-paths:
+                                 just the paths, for scripts)
   graft --version
 
 Overrides use the file's key paths: graft run exp.yaml steps=200 method.gamma=5
 )";
 
 std::string plural_kind(const std::string& kind) { return kind + "s"; }
+
+/// What a result depends on besides its seed: the machine's kernel paths.
+int command_info(const std::vector<std::string>& args) {
+  const auto paths = graft::supported_cpu_capabilities();
+  if (args.size() == 1 && args[0] == "kernel-paths") {
+    std::cout << fmt::format("{}\n", fmt::join(paths, " "));
+    return 0;
+  }
+  if (!args.empty())
+    throw graft::Error(fmt::format("graft info: unknown argument '{}'; {}", args[0],
+                                   graft::choices_hint(args[0], {"kernel-paths"})));
+  std::cout << fmt::format("cpu: {}\naten cpu capability: {} (this CPU can take: {}; set ATEN_CPU_CAPABILITY to choose)\n"
+                           "runtime: {}\n",
+                           graft::cpu_model(), graft::aten_cpu_capability(), fmt::join(paths, ", "),
+                           graft::runtime_versions());
+  return 0;
+}
 
 int command_list(const std::vector<std::string>& args) {
   std::string wanted = args.empty() ? "" : args[0];
@@ -407,8 +428,9 @@ int main(int argc, char** argv) {
     if (command == "data") return command_data(args);
     if (command == "new") return command_new(args);
     if (command == "slurm") return command_slurm(args);
+    if (command == "info") return command_info(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new", "slurm"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new", "slurm", "info"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "tests/test_util.h"
@@ -62,6 +64,33 @@ TEST(Runtime, OmpNumThreadsSetsTheDefault) {
     EnvironmentGuard bad("OMP_NUM_THREADS", ignored);
     EXPECT_EQ(plan_threads(0, 0).torch_threads, available_cores()) << "'" << ignored << "'";
   }
+}
+
+// Results are compared knowingly only if each says which kernel path made it:
+// `graft info` and every run record name the path ATen really dispatched to,
+// and ATEN_CPU_CAPABILITY (set before the process starts) changes it.
+TEST(Runtime, ReportsTheKernelPathAtenTakes) {
+  const auto paths = supported_cpu_capabilities();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_EQ(paths.front(), "default");
+  for (const auto& path : paths) {
+    testing::TempDir dir;
+    const std::string out = dir.file("info.txt");
+    const std::string command = "ATEN_CPU_CAPABILITY=" + path + " " + testing::graft_binary() + " info > " + out;
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    const std::string info = testing::read_text(out);
+    EXPECT_NE(info.find("aten cpu capability: " + path + " "), std::string::npos) << info;
+    EXPECT_NE(info.find("ATen CPU capability " + path), std::string::npos) << info;  // the run record's string
+  }
+}
+
+TEST(Runtime, KernelPathsForScriptsAreOneLine) {
+  testing::TempDir dir;
+  const std::string out = dir.file("paths.txt");
+  ASSERT_EQ(std::system((testing::graft_binary() + " info kernel-paths > " + out).c_str()), 0);
+  std::string expected;
+  for (const auto& path : supported_cpu_capabilities()) expected += (expected.empty() ? "" : " ") + path;
+  EXPECT_EQ(testing::read_text(out), expected + "\n");
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
 #pragma once
 // Runs a method on a small fixed-seed case and returns its final metrics.
 
+#include <cstdlib>
+#include <iostream>
 #include <map>
+#include <numeric>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/experiment.h"
 #include "core/trainer.h"
@@ -32,6 +37,40 @@ inline RunRecord train_small(const std::string& experiment, const std::string& m
     EXPECT_EQ(r.status, "finished") << r.message;
   }
   return r;
+}
+
+/// The seeds an outcome test states its claim on (tests named `*Outcome.*`,
+/// CTest label `outcome`). GRAFT_OUTCOME_SEEDS ("0-9" or "0,4,7") replaces
+/// them, so that a claim's spread can be measured on many seeds and under
+/// every kernel path before its margin is chosen (README, "Reproducibility"):
+///   GRAFT_OUTCOME_SEEDS=0-9 ATEN_CPU_CAPABILITY=default \
+///     build/bin/graft_tests --gtest_filter='DannOutcome.*'
+inline std::vector<std::int64_t> outcome_seeds(std::vector<std::int64_t> claimed) {
+  const char* env = std::getenv("GRAFT_OUTCOME_SEEDS");
+  if (!env || !*env) return claimed;
+  std::vector<std::int64_t> seeds;
+  std::stringstream list(env);
+  for (std::string item; std::getline(list, item, ',');) {
+    const auto dash = item.find('-');
+    const std::int64_t first = std::stoll(item.substr(0, dash));
+    const std::int64_t last = dash == std::string::npos ? first : std::stoll(item.substr(dash + 1));
+    for (std::int64_t s = first; s <= last; ++s) seeds.push_back(s);
+  }
+  return seeds;
+}
+
+/// One line per seed of an outcome test ("outcome DannOutcome seed 3: dann=0.912 source_only=0.700"):
+/// CTest shows it when the test fails; a measurement greps it.
+inline void print_outcome(std::int64_t seed, const std::map<std::string, double>& values) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::cout << "outcome " << info->test_suite_name() << "." << info->name() << " seed " << seed << ":";
+  for (const auto& [name, value] : values) std::cout << " " << name << "=" << value;
+  std::cout << std::endl;
+}
+
+/// The mean of `values`.
+inline double mean_of(const std::vector<double>& values) {
+  return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
 /// Mean of the last `n` logged values of a training scalar.

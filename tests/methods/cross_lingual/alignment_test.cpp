@@ -10,7 +10,7 @@
 namespace graft::testing {
 namespace {
 
-TEST(Alignment, ProcrustesRecoversAKnownOrthogonalMapExactly) {
+TEST(AlignmentOutcome, ProcrustesRecoversAKnownOrthogonalMapExactly) {
   torch::manual_seed(0);
   const auto x = torch::randn({200, 12}, torch::kFloat64);
   auto [q, r] = torch::linalg_qr(torch::randn({12, 12}, torch::kFloat64));

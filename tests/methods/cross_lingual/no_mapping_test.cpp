@@ -10,7 +10,7 @@
 namespace graft::testing {
 namespace {
 
-TEST(NoMapping, IsNearChanceOnARotatedVocabulary) {
+TEST(NoMappingOutcome, IsNearChanceOnARotatedVocabulary) {
   RotatedVocabulary vocab;
   const auto none = train_small(vocab.experiment(1), "{name: no_mapping}");
   const auto supervised = train_small(vocab.experiment(1), "{name: procrustes}");

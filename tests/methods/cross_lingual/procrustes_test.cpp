@@ -10,14 +10,14 @@
 namespace graft::testing {
 namespace {
 
-TEST(Procrustes, SupervisedMapRecoversTheRotation) {
+TEST(ProcrustesOutcome, SupervisedMapRecoversTheRotation) {
   RotatedVocabulary vocab;
   const auto r = train_small(vocab.experiment(1), "{name: procrustes}");
   EXPECT_GT(final_metric(r, "test.p1_csls"), 99.0);
   EXPECT_GT(final_metric(r, "test.p1_nn"), 99.0);
 }
 
-TEST(Procrustes, RefinementFromNumeralsReachesTheSupervisedResult) {
+TEST(ProcrustesOutcome, RefinementFromNumeralsReachesTheSupervisedResult) {
   RotatedVocabulary vocab(1000, 20, 0.05);
   const auto supervised = train_small(vocab.experiment(1), "{name: procrustes}");
   const auto one_round = train_small(vocab.experiment(1), "{name: procrustes, seed: numerals}");
@@ -29,7 +29,7 @@ TEST(Procrustes, RefinementFromNumeralsReachesTheSupervisedResult) {
   EXPECT_GT(refined.train.columns.at("dictionary_pairs").back(), 500.0);
 }
 
-TEST(Procrustes, SeedFromAFileAndClearErrors) {
+TEST(ProcrustesOutcome, SeedFromAFileAndClearErrors) {
   RotatedVocabulary vocab;
   const auto r = train_small(vocab.experiment(1), "{name: procrustes, seed: file, seed_path: " + vocab.train_dict + "}");
   EXPECT_GT(final_metric(r, "test.p1_csls"), 99.0);

@@ -11,7 +11,7 @@
 namespace graft::testing {
 namespace {
 
-TEST(SelfLearning, RecoversANoisyRandomRotationFromSortedSimilarities) {
+TEST(SelfLearningOutcome, RecoversANoisyRandomRotationFromSortedSimilarities) {
   RotatedVocabulary vocab;
   const auto start = train_small(vocab.experiment(1), "{name: self_learning, init_vocab: 1000}");
   const auto r = train_small(vocab.experiment(60),

@@ -24,13 +24,26 @@ TEST(Cdan, EntropyWeightsFavourConfidentPredictions) {
   EXPECT_NEAR(w[1].item<double>(), 2.0 / 1.75, 1e-6);
 }
 
-TEST(Cdan, BeatsSourceOnlyOnRotatedMoons) {
-  for (const char* method : {"{name: cdan}", "{name: cdan, entropy: true}"}) {
-    const double source_only =
-        testing::train_small(testing::kRotatedMoons, "{name: source_only}").final_metrics.at("target.test_acc");
-    const double cdan = testing::train_small(testing::kRotatedMoons, method).final_metrics.at("target.test_acc");
-    EXPECT_GT(cdan, source_only + 0.05) << method << ": " << cdan << " vs " << source_only;
+// As DANN's claim (dann_test.cpp), measured over seeds 0-9 under avx2 and
+// default: CDAN's target accuracy was 0.83 ± 0.05 (avx2) and 0.83 ± 0.10
+// (default), CDAN+E's 0.84 ± 0.06 and 0.81 ± 0.07, source only's 0.70 ±
+// 0.03; the mean gain 0.11-0.14, a single seed's from -0.09 to 0.27. The
+// claim is the weaker one that holds robustly: a mean gain above 0.04 over
+// ten seeds (the lowest measured mean, 0.109, is ~2.7 standard errors above).
+TEST(CdanOutcome, BeatsSourceOnlyOnRotatedMoons) {
+  std::vector<double> gains, entropy_gains;
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4, 5, 6, 7, 8, 9})) {
+    auto target_acc = [&](const std::string& method) {
+      return testing::train_small(testing::kRotatedMoons, method, seed).final_metrics.at("target.test_acc");
+    };
+    const double source_only = target_acc("{name: source_only}");
+    const double cdan = target_acc("{name: cdan}"), cdan_e = target_acc("{name: cdan, entropy: true}");
+    testing::print_outcome(seed, {{"cdan", cdan}, {"cdan_e", cdan_e}, {"source_only", source_only}});
+    gains.push_back(cdan - source_only);
+    entropy_gains.push_back(cdan_e - source_only);
   }
+  EXPECT_GT(testing::mean_of(gains), 0.04) << "cdan";
+  EXPECT_GT(testing::mean_of(entropy_gains), 0.04) << "cdan+E";
 }
 
 TEST(Cdan, RandomizedMapWhenTheOuterProductIsLarge) {

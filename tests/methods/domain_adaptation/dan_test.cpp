@@ -48,7 +48,7 @@ TEST(Dan, WeightRampsUpOverTheRealSteps) {
 
 // As for CORAL: DAN must shrink what it targets, the MMD between source and
 // target features, measurably below training without it.
-TEST(Dan, ShrinksTheDiscrepancyBelowSourceOnly) {
+TEST(DanOutcome, ShrinksTheDiscrepancyBelowSourceOnly) {
   const RunRecord aligned = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 1}", 0, {"log_every=1"});
   const RunRecord plain = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 0}", 0, {"log_every=1"});
   EXPECT_LT(testing::tail_mean(aligned.train, "loss.mmd"), 0.7 * testing::tail_mean(plain.train, "loss.mmd"));

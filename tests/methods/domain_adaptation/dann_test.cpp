@@ -10,18 +10,27 @@ namespace {
 using testing::kRotatedMoons;
 using testing::train_small;
 
-double target_accuracy(const std::string& method, std::int64_t seed) {
-  return train_small(kRotatedMoons, method, seed).final_metrics.at("target.test_acc");
-}
-
 // The paper's toy result (JMLR 2016, sec. 5.1): on moons rotated by 35°,
-// DANN classifies the target far better than a network trained on the source.
-TEST(Dann, BeatsSourceOnlyOnRotatedMoons) {
-  for (std::int64_t seed : {0, 1}) {
-    const double source_only = target_accuracy("{name: source_only}", seed);
-    const double dann = target_accuracy("{name: dann}", seed);
-    EXPECT_GT(dann, source_only + 0.05) << "seed " << seed << ": dann " << dann << " vs " << source_only;
+// DANN classifies the target far better than a network trained on the
+// source. Adversarial training on this toy is chaotic: measured over seeds
+// 0-9 under ATEN_CPU_CAPABILITY=avx2 and default (6,000 steps), DANN's
+// target accuracy is 0.88-0.90 with a spread (std) of 0.06-0.08 between
+// seeds, from 0.73 to 0.97, and source only's 0.68 ± 0.03; the per-seed gain
+// ranged from 0.03 to 0.30 (mean 0.20). A win on every seed would fail now
+// and then on a machine that rounds differently, so the claim is the mean
+// gain over five seeds: 0.20 expected, its standard error ~0.03, the margin
+// 0.08 about four standard errors below.
+TEST(DannOutcome, BeatsSourceOnlyOnRotatedMoons) {
+  std::vector<double> gains;
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4})) {
+    const double source_only = train_small(kRotatedMoons, "{name: source_only}", seed, {"steps=6000"})
+                                   .final_metrics.at("target.test_acc");
+    const double dann =
+        train_small(kRotatedMoons, "{name: dann}", seed, {"steps=6000"}).final_metrics.at("target.test_acc");
+    testing::print_outcome(seed, {{"dann", dann}, {"source_only", source_only}});
+    gains.push_back(dann - source_only);
   }
+  EXPECT_GT(testing::mean_of(gains), 0.08);
 }
 
 TEST(Dann, LambdaFollowsTheScheduleOverTheRealSteps) {
@@ -48,7 +57,7 @@ TEST(Dann, LoggedLambdaUsesTheRunsOwnLength) {
 // One thread: CTest runs two tests at once on 2 cores, and OpenMP threads that
 // share a core with another process wait at every barrier (a CI run of this
 // test with the default thread count passed 300 s instead of ~35 s).
-TEST(DannMnistM, BeatsSourceOnlyInAShortRun) {
+TEST(DannMnistMOutcome, BeatsSourceOnlyInAShortRun) {
   const std::string experiment = R"(name: mm
 data: {source: {name: mnist, channels: 3}, target: {name: mnist_m}}
 model: {name: dann_mnist}

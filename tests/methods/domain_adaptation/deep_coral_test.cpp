@@ -36,7 +36,7 @@ TEST(DeepCoral, GradientMatchesFiniteDifferences) {
 // so accuracy is not where CORAL shows. It must do what it is for: align the
 // feature covariances measurably better than training without it (weight 0 is
 // source only with the CORAL distance logged), and still learn the source.
-TEST(DeepCoral, AlignsCovariancesBetterThanSourceOnly) {
+TEST(DeepCoralOutcome, AlignsCovariancesBetterThanSourceOnly) {
   const RunRecord aligned = testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 10}", 0, {"log_every=1"});
   const RunRecord plain = testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 0}", 0, {"log_every=1"});
   EXPECT_LT(testing::tail_mean(aligned.train, "loss.coral"), 0.5 * testing::tail_mean(plain.train, "loss.coral"));

@@ -14,13 +14,19 @@ TEST(TargetOracle, TrainsOnTheTargetLabels) {
   EXPECT_TRUE(oracle.streams()[0].labelled);
 }
 
-TEST(TargetOracle, IsTheUpperBoundOnRotatedMoons) {
-  const double oracle =
-      testing::train_small(testing::kRotatedMoons, "{name: target_oracle}").final_metrics.at("target.test_acc");
-  const double source_only =
-      testing::train_small(testing::kRotatedMoons, "{name: source_only}").final_metrics.at("target.test_acc");
-  EXPECT_GT(oracle, 0.97);
-  EXPECT_GT(oracle, source_only + 0.1);
+// Trained on the target's labels it is the ceiling the adaptation methods
+// aim at: measured over seeds 0-9 under avx2 and default, 0.994-1.000 on the
+// target against source only's 0.66-0.75, so each seed must show it.
+TEST(TargetOracleOutcome, IsTheUpperBoundOnRotatedMoons) {
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2})) {
+    const double oracle =
+        testing::train_small(testing::kRotatedMoons, "{name: target_oracle}", seed).final_metrics.at("target.test_acc");
+    const double source_only =
+        testing::train_small(testing::kRotatedMoons, "{name: source_only}", seed).final_metrics.at("target.test_acc");
+    testing::print_outcome(seed, {{"target_oracle", oracle}, {"source_only", source_only}});
+    EXPECT_GT(oracle, 0.97) << "seed " << seed;
+    EXPECT_GT(oracle, source_only + 0.1) << "seed " << seed;
+  }
 }
 
 }  // namespace

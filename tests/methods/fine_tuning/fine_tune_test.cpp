@@ -117,7 +117,7 @@ TEST(FineTune, GradualUnfreezingOpensLayersFromTheTop) {
   }
 }
 
-TEST(FineTune, LinearProbeLeavesTheBackboneUnchangedThroughARun) {
+TEST(FineTuneOutcome, LinearProbeLeavesTheBackboneUnchangedThroughARun) {
   testing::TempDir dir;
   const auto file = dir.write("e.yaml", std::string(kMoons) + "method: {name: linear_probe}\n");
   const Experiment e = load_experiment(file, {});
@@ -147,9 +147,17 @@ TEST(FineTune, UnknownFreezePrefixListsTheParameters) {
   EXPECT_NE(r.message.find("layers.0.weight"), std::string::npos) << r.message;
 }
 
-// The point of pretraining: with few labels, starting from MNIST features
-// beats starting from scratch on UCI digits.
-TEST(FineTune, PretrainedBeatsScratchWithFewLabels) {
+// The point of pretraining: with few labels (5% of UCI digits' training
+// split), starting from MNIST features beats starting from scratch. Measured
+// over seeds 0-9 under avx2 and default: scratch 0.81-0.86 (0.84 ± 0.02),
+// the linear probe 0.90-0.91, fine-tuning with the backbone at a tenth of the
+// head's rate (the field's usual practice) 0.89-0.90, on every seed (the seed
+// moves little but scratch's initialisation); the mean gains 0.06 and 0.055.
+// Plain fine-tuning at the head's rate forgets the features on 60 images
+// (0.86-0.88, a gain of 0.03 that a margin cannot be put under). The claim:
+// a mean gain above 0.03 over five seeds, ~3 standard errors below the
+// measured one.
+TEST(FineTuneOutcome, PretrainedBeatsScratchWithFewLabels) {
   testing::TempDir dir;
   const auto pretrain = dir.write("pretrain.yaml", "name: pre\noutput: " + dir.path() + R"(
 data: {source: {name: mnist}}
@@ -162,12 +170,20 @@ checkpoint_every: 0
   const std::string finetune = "name: ft\ndata: {target: {name: uci_digits, size: 28, train_fraction: 0.05}}\n"
                                "optimizer: {name: sgd, lr: 0.01, momentum: 0.9}\nsteps: 150\nbatch_size: 32\n"
                                "checkpoint_every: 0\nmodel: {name: pretrained, experiment: " + pretrain + "}\n";
-  const double tuned = testing::train_small(finetune, "{name: finetune}").final_metrics.at("target.test_acc");
-  const double probed = testing::train_small(finetune, "{name: linear_probe}").final_metrics.at("target.test_acc");
-  const double scratch = testing::train_small(finetune, "{name: finetune}", 0, {"model={name: dann_mnist}"})
-                             .final_metrics.at("target.test_acc");
-  EXPECT_GT(tuned, scratch + 0.03) << "pretrained " << tuned << " vs scratch " << scratch;
-  EXPECT_GT(probed, scratch + 0.03) << "linear probe " << probed << " vs scratch " << scratch;
+  std::vector<double> tuned_gains, probed_gains;
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4})) {
+    auto target_acc = [&](const std::string& method, std::vector<std::string> overrides = {}) {
+      return testing::train_small(finetune, method, seed, overrides).final_metrics.at("target.test_acc");
+    };
+    const double tuned = target_acc("{name: finetune, backbone_lr_factor: 0.1}");
+    const double probed = target_acc("{name: linear_probe}");
+    const double scratch = target_acc("{name: finetune}", {"model={name: dann_mnist}"});
+    testing::print_outcome(seed, {{"finetune", tuned}, {"linear_probe", probed}, {"scratch", scratch}});
+    tuned_gains.push_back(tuned - scratch);
+    probed_gains.push_back(probed - scratch);
+  }
+  EXPECT_GT(testing::mean_of(tuned_gains), 0.03) << "finetune (backbone_lr_factor 0.1) over scratch";
+  EXPECT_GT(testing::mean_of(probed_gains), 0.03) << "linear probe over scratch";
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 namespace graft {
 namespace {
 
-TEST(EqualWeighting, LearnsBothTasks) {
+TEST(EqualWeightingOutcome, LearnsBothTasks) {
   const RunRecord r = testing::train_multi_mnist("{name: equal}", "{left: {}, right: {}}", 300);
   EXPECT_GT(r.final_metrics.at("left.test_acc"), 0.5);
   EXPECT_GT(r.final_metrics.at("right.test_acc"), 0.5);

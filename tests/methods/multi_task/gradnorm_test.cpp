@@ -10,7 +10,7 @@ namespace {
 // The mse of the digit sum produces far larger gradients on the shared layer
 // than the classification loss: GradNorm must move weight from it to the
 // classification task, keeping the weights' sum at K = 2.
-TEST(GradNorm, MovesWeightsTowardsBalancedGradients) {
+TEST(GradNormOutcome, MovesWeightsTowardsBalancedGradients) {
   const RunRecord r =
       testing::train_multi_mnist("{name: gradnorm}", "{left: {}, sum: {loss: mse}}", 150, {"optimizer.lr=0.01"});
   ASSERT_EQ(r.status, "finished") << r.message;

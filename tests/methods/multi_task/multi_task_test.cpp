@@ -7,7 +7,7 @@
 namespace graft {
 namespace {
 
-TEST(MultiTask, ClassificationAndRegressionTasksTogether) {
+TEST(MultiTaskOutcome, ClassificationAndRegressionTasksTogether) {
   // Uncertainty weighting balances the very different loss scales.
   const RunRecord r =
       testing::train_multi_mnist("{name: uncertainty}", "{left: {head_hidden: [50]}, sum: {loss: mse}}", 300);

@@ -7,7 +7,7 @@
 namespace graft {
 namespace {
 
-TEST(SingleTask, TrainsOnlyItsTask) {
+TEST(SingleTaskOutcome, TrainsOnlyItsTask) {
   const RunRecord r = testing::train_multi_mnist("{name: single_task, task: left}", "{left: {}, right: {}}", 300);
   EXPECT_GT(r.final_metrics.at("left.test_acc"), 0.5);
   EXPECT_LT(r.final_metrics.at("right.test_acc"), 0.2);  // its head never trained: chance

@@ -21,7 +21,7 @@ TEST(UncertaintyWeighting, LossAndGradientsByHand) {
   EXPECT_NEAR(s.grad()[1].item<double>(), -0.5 * 0.5 * 0.5 + 0.5, 1e-12);
 }
 
-TEST(UncertaintyWeighting, DownWeightsTheTaskWithTheLargerLoss) {
+TEST(UncertaintyWeightingOutcome, DownWeightsTheTaskWithTheLargerLoss) {
   // The mse of the digit sum is far larger than the classification loss:
   // its learned weight must end up below the classification weight.
   const RunRecord r = testing::train_multi_mnist("{name: uncertainty}", "{left: {}, sum: {loss: mse}}", 150);
