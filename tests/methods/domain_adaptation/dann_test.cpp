@@ -72,6 +72,7 @@ checkpoint_every: 0
       train_small(experiment, "{name: source_only, head_hidden: [100, 100]}").final_metrics.at("target.test_acc");
   const double dann = train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100], lambda_max: 0.3}")
                           .final_metrics.at("target.test_acc");
+  testing::print_outcome(0, {{"dann", dann}, {"source_only", source_only}});
   EXPECT_GT(dann, source_only + 0.01) << "dann " << dann << " vs source only " << source_only;
 }
 

@@ -8,7 +8,8 @@
 namespace graft::testing {
 
 inline RunRecord train_multi_mnist(const std::string& method_yaml, const std::string& tasks_yaml, int steps = 100,
-                                   std::vector<std::string> overrides = {}, bool expect_finished = true) {
+                                   std::vector<std::string> overrides = {}, bool expect_finished = true,
+                                   std::int64_t seed = 0) {
   const std::string experiment = R"(name: mtl
 data: {source: {name: multi_mnist}}
 model: {name: lenet}
@@ -18,7 +19,7 @@ log_every: 1
 checkpoint_every: 0
 tasks: )" + tasks_yaml + "\n";
   overrides.push_back("steps=" + std::to_string(steps));
-  return train_small(experiment, method_yaml, 0, overrides, expect_finished);
+  return train_small(experiment, method_yaml, seed, overrides, expect_finished);
 }
 
 }  // namespace graft::testing
