@@ -106,8 +106,12 @@ GRAFT_REGISTER_METHOD(@CLASS@, "@NAME@", "<one line: what @NAME@ does>");
 )TPL";
 
 constexpr const char* kTest = R"TPL(// @NAME@ must learn the labelled task; replace this with the check that
-// shows what your method adds (it beats its baseline on a small fixed-seed
-// case, its loss matches a hand-computed value, its gradient finite differences).
+// shows what your method adds (it beats its baseline on a small case, its
+// loss matches a hand-computed value, its gradient finite differences).
+// A learning outcome is named `<Unit>Outcome.<Claim>` (CTest label
+// `outcome`) and must hold on every seed it names and every CPU kernel path:
+// measure its spread first (GRAFT_OUTCOME_SEEDS=0-9, each path of
+// tests/kernel_paths.sh), then choose the margin; README, "Reproducibility".
 
 #include "methods/@PARADIGM@/@NAME@.h"
 
@@ -118,9 +122,12 @@ constexpr const char* kTest = R"TPL(// @NAME@ must learn the labelled task; repl
 namespace graft::testing {
 namespace {
 
-TEST(@CLASS@, LearnsTheLabelledTask) {
-  const auto r = train_small(kRotatedMoons, "{name: @NAME@}");
-  EXPECT_GT(r.final_metrics.at("source.test_acc"), 0.95);
+TEST(@CLASS@Outcome, LearnsTheLabelledTask) {
+  for (std::int64_t seed : outcome_seeds({0, 1, 2})) {
+    const double accuracy = train_small(kRotatedMoons, "{name: @NAME@}", seed).final_metrics.at("source.test_acc");
+    print_outcome(seed, {{"source.test_acc", accuracy}});
+    EXPECT_GT(accuracy, 0.95) << "seed " << seed;
+  }
 }
 
 }  // namespace
