@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -70,6 +73,58 @@ struct Checkpoint {
   std::int64_t samples = 0;
   double elapsed_s = 0;
 };
+
+/// Kill tests stop a real process at a named point of the loop
+/// (GRAFT_KILL_AT=<point>, tests/core/kill_resume_test.cpp): the windows
+/// between writing a run's files are where a resume can go wrong.
+void kill_point(const char* point) {
+  const char* at = std::getenv("GRAFT_KILL_AT");
+  if (at && std::strcmp(at, point) == 0) ::raise(SIGKILL);
+}
+
+/// The step a checkpoint was saved at, when it belongs to `config_hash`.
+std::optional<std::int64_t> checkpoint_step(const std::string& path, const std::string& config_hash) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
+                            e.what_without_backtrace()));
+  }
+  c10::IValue value;
+  archive.read("config_hash", value);
+  if (value.toStringRef() != config_hash) return std::nullopt;
+  archive.read("steps_done", value);
+  return value.toInt();
+}
+
+/// The record a run resumes with: the run's run.h5, when it reaches the
+/// checkpoint's step (the loop writes the record before the checkpoint, so
+/// an intact pair always does). Otherwise the steps between them would be
+/// missing from the curves, and at the last step the final evaluation from
+/// the metrics; the run is then trained again from step 0 (same seed, same
+/// numbers), and the reason printed.
+std::optional<RunRecord> record_to_resume(const std::string& record_path, std::int64_t checkpoint_step,
+                                          const std::string& label) {
+  std::string why;
+  std::optional<RunRecord> partial;
+  if (!fs::exists(record_path)) {
+    why = fmt::format("{} is missing", record_path);
+  } else {
+    try {
+      partial = read_run_record(record_path);
+      if (partial->steps_done < checkpoint_step)
+        why = fmt::format("{} ends at step {}, before the checkpoint's step {}", record_path, partial->steps_done,
+                          checkpoint_step);
+    } catch (const Error& e) {
+      why = e.what();
+    }
+  }
+  if (why.empty()) return partial;
+  std::fprintf(stderr, "%s%scannot resume from the checkpoint at step %lld: %s; training again from step 0\n",
+               label.c_str(), label.empty() ? "" : " ", static_cast<long long>(checkpoint_step), why.c_str());
+  return std::nullopt;
+}
 
 void save_checkpoint(const std::string& path, const std::string& config_hash, const Checkpoint& progress,
                      Strategy& strategy, torch::optim::Optimizer* optimizer, const std::vector<BatchStream>& streams) {
@@ -282,18 +337,19 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     const std::string initial_features_path = run_dir + "/features_init.pt";
     std::vector<torch::Tensor> initial_features;
 
-    // Resume where a killed run left off.
+    // Resume where a killed run left off, when its record reaches the checkpoint.
     std::int64_t first_step = 0;
-    if (fs::exists(resume_path) &&
-        load_checkpoint(resume_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
+    std::optional<RunRecord> partial;
+    if (fs::exists(resume_path)) {
+      if (const auto step = checkpoint_step(resume_path, record.config_hash))
+        partial = record_to_resume(resume_record_path, *step, options.label);
+    }
+    if (partial && load_checkpoint(resume_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
       first_step = progress.steps_done;
-      if (fs::exists(resume_record_path)) {
-        RunRecord partial = read_run_record(resume_record_path);
-        record.train = partial.train;
-        record.eval = partial.eval;
-        record.train.truncate_from(first_step);
-        record.eval.truncate_from(first_step);
-      }
+      record.train = partial->train;
+      record.eval = partial->eval;
+      record.train.truncate_from(first_step);
+      record.eval.truncate_from(first_step);
       std::fprintf(stderr, "%s%sresumed from step %lld of %lld\n", options.label.c_str(),
                    options.label.empty() ? "" : " ", static_cast<long long>(first_step),
                    static_cast<long long>(run.steps));
@@ -307,7 +363,14 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
         fs::rename(temporary, initial_features_path);
       }
     } else if (fs::exists(initial_features_path)) {
-      torch::load(initial_features, initial_features_path);
+      try {
+        torch::load(initial_features, initial_features_path);
+      } catch (const c10::Error& e) {
+        // Only the picture needs it: the run goes on without the "before" half.
+        std::fprintf(stderr, "%s: damaged (%s); features.svg is left out for this run\n",
+                     initial_features_path.c_str(), e.what_without_backtrace());
+        initial_features.clear();
+      }
     }
 
     StepContext ctx;
@@ -361,21 +424,27 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
         record.eval.append(step, strategy->evaluate(eval_ctx));
         strategy->train();
       }
-      if (run.checkpoint_every > 0 && (step + 1) % run.checkpoint_every == 0 && !last) {
-        // The record first: a resumed run trims it back to the checkpoint.
+      // The last step is always checkpointed: a `pretrained` model loads it.
+      if ((run.checkpoint_every > 0 && (step + 1) % run.checkpoint_every == 0) || last) {
+        // The record first (at the last step with the final evaluation): a
+        // resumed run trims it back to the checkpoint, and refuses one that
+        // does not reach it (record_to_resume).
         record.steps_done = progress.steps_done;
         record.samples = progress.samples;
         record.wall_time_s = elapsed();
         write_run_record(record_path, record);
+        if (last) kill_point("final-record");
         Checkpoint snapshot = progress;
         snapshot.elapsed_s = elapsed();
         save_checkpoint(checkpoint_path, record.config_hash, snapshot, *strategy, optimizer.get(), streams);
+        if (last) kill_point("final-checkpoint");
       }
       bar.update(step + 1, loss_status(report.scalars));
     }
-    Checkpoint final_state = progress;
-    final_state.elapsed_s = elapsed();
-    save_checkpoint(checkpoint_path, record.config_hash, final_state, *strategy, optimizer.get(), streams);
+    // A run is finished only with its final evaluation recorded.
+    if (record.eval.steps.empty() || record.eval.steps.back() != run.steps - 1)
+      throw RunFailed(fmt::format("the evaluation of the last step ({}) is missing from the record; delete {} to train "
+                                  "the run again", run.steps - 1, run_dir));
     record.final_metrics = record.eval.last();
     record.status = "finished";
     const auto final_features = domain_features(*strategy, setup.domains, device);
