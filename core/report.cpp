@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/progress.h"
 
@@ -88,7 +89,10 @@ Summary summarize(const std::string& experiment, const std::vector<std::string>&
         if (row.failure.empty()) row.failure = fmt::format("{}: {}", r.run_id, r.message);
         continue;
       }
-      if (r.status != "finished") continue;
+      if (r.status != "finished") {
+        ++row.pending;
+        continue;
+      }
       ++row.finished;
       for (const auto& [name, value] : r.final_metrics) values[name].push_back(value);
       for (const auto& selector : selection)
@@ -153,9 +157,12 @@ std::vector<std::vector<std::string>> table_cells(const Summary& summary, bool w
   header.push_back("samples/s");
   rows.push_back(header);
   for (const auto& row : summary.rows) {
-    std::vector<std::string> cells{row.variant, row.failed ? fmt::format("{}/{} ({} failed)", row.finished, row.runs,
-                                                                          row.failed)
-                                                          : fmt::format("{}/{}", row.finished, row.runs)};
+    std::vector<std::string> notes;
+    if (row.failed) notes.push_back(fmt::format("{} failed", row.failed));
+    if (row.pending) notes.push_back(fmt::format("{} pending", row.pending));
+    std::string runs = fmt::format("{}/{}", row.finished, row.runs);
+    if (!notes.empty()) runs += fmt::format(" ({})", fmt::join(notes, ", "));
+    std::vector<std::string> cells{row.variant, runs};
     for (const auto& m : summary.metric_names) cells.push_back(cell(m, row.metrics.at(m)));
     if (summary.show_delta_m) cells.push_back(row.has_delta_m ? fmt::format("{:+.2f}", row.delta_m) : "-");
     cells.push_back(row.wall_time_s.n ? format_duration(row.wall_time_s.mean) : "-");
@@ -231,12 +238,12 @@ std::string format_csv(const Summary& summary) {
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
   };
-  std::string out = "variant,runs,finished,failed";
+  std::string out = "variant,runs,finished,failed,pending";
   for (const auto& m : summary.metric_names) out += fmt::format(",{}_mean,{}_std,{}_n", m, m, m);
   if (summary.show_delta_m) out += ",delta_m_percent";
   out += ",wall_time_s_mean,steps_per_s_mean,samples_per_s_mean\n";
   for (const auto& row : summary.rows) {
-    out += fmt::format("{},{},{},{}", quote(row.variant), row.runs, row.finished, row.failed);
+    out += fmt::format("{},{},{},{},{}", quote(row.variant), row.runs, row.finished, row.failed, row.pending);
     for (const auto& m : summary.metric_names) {
       const auto& s = row.metrics.at(m);
       out += s.n ? fmt::format(",{:.17g},{:.17g},{}", s.mean, s.std, s.n) : ",,,0";

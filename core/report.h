@@ -19,6 +19,7 @@ struct MetricSummary {
 struct SummaryRow {
   std::string variant;
   int runs = 0, finished = 0, failed = 0;
+  int pending = 0;  ///< runs without an ended record yet (another process trains them)
   std::map<std::string, MetricSummary> metrics;
   MetricSummary wall_time_s, samples_per_s, steps_per_s;
   bool has_delta_m = false;

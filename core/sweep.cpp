@@ -68,8 +68,10 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
   fs::create_directories(experiment.output_dir);
   if (writer) write_file_atomically(experiment.output_dir + "/experiment.yaml", experiment.resolved.to_yaml());
 
-  std::vector<RunRecord> records;
+  // One slot per run, in run order; a run this process does not train or
+  // keep (another process owns it) is read back after the loop.
   const std::size_t total = experiment.runs.size();
+  std::vector<std::optional<RunRecord>> records(total);
   for (std::size_t i = 0; i < total; ++i) {
     const RunConfig& run = experiment.runs[i];
     const std::string run_dir = experiment.output_dir + "/runs/" + run.run_id;
@@ -78,15 +80,7 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
     const bool selected =
         options.train &&
         (options.only.empty() || std::find(options.only.begin(), options.only.end(), i) != options.only.end());
-    if (!selected) {
-      // Another process (a parallel job, a Slurm task) owns this run: show
-      // its record if it has one from the current config, failed or not.
-      if (auto other = current_record(run, record_path)) {
-        if (other->status == "failed") ++result.failed;
-        records.push_back(std::move(*other));
-      }
-      continue;
-    }
+    if (!selected) continue;
     // Rank 0 decides whether a run is kept; data-parallel peers follow it.
     std::optional<RunRecord> kept;
     if (fs::exists(record_path)) {
@@ -103,7 +97,7 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
     static int decisions = 0;
     if (agree_with_rank0(kept.has_value(), fmt::format("keep/{}/{}", ++decisions, run.run_id))) {
       std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
-      if (kept) records.push_back(std::move(*kept));
+      records[i] = std::move(kept);
       ++result.reused;
       continue;
     }
@@ -120,15 +114,41 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
       std::fprintf(stderr, "%s FAILED: %s\n", label.c_str(), record.message.c_str());
     }
     ++result.trained;
-    records.push_back(std::move(record));
+    records[i] = std::move(record);
+  }
+
+  // The runs other processes own (a parallel job, a Slurm task, a second
+  // sweep into this folder), read now that this process is done: finished or
+  // failed ones count, the rest are pending, never left out of the table.
+  std::vector<RunRecord> table_records;
+  for (std::size_t i = 0; i < total; ++i) {
+    const RunConfig& run = experiment.runs[i];
+    const bool owned_elsewhere = !records[i];
+    if (owned_elsewhere) records[i] = current_record(run, experiment.output_dir + "/runs/" + run.run_id + "/run.h5");
+    const bool ended = records[i] && (records[i]->status == "finished" || records[i]->status == "failed");
+    if (!ended) {
+      RunRecord pending;
+      pending.experiment = run.experiment;
+      pending.variant = run.variant;
+      pending.run_id = run.run_id;
+      pending.seed = run.seed;
+      pending.status = "pending";
+      records[i] = std::move(pending);
+      ++result.pending;
+    } else if (owned_elsewhere && records[i]->status == "failed" && options.only.empty()) {
+      ++result.failed;  // the whole sweep's outcome (a `--run K` task answers for its own run only)
+    }
+    table_records.push_back(std::move(*records[i]));
   }
 
   const std::vector<std::string> report = experiment.runs.empty() ? std::vector<std::string>{}
                                                                   : experiment.runs.front().report;
   const std::vector<std::string> selection = experiment.runs.empty() ? std::vector<std::string>{}
                                                                      : experiment.runs.front().selection;
-  result.summary = summarize(experiment.name, experiment.variants, records, report, selection, experiment.delta_m);
-  if (writer) {
+  result.summary = summarize(experiment.name, experiment.variants, table_records, report, selection, experiment.delta_m);
+  // A partial table never takes the place of the summary: the process that
+  // finishes last sees every run and writes it.
+  if (writer && result.pending == 0) {
     write_file_atomically(experiment.output_dir + "/summary.md", format_markdown(result.summary));
     write_file_atomically(experiment.output_dir + "/summary.csv", format_csv(result.summary));
   }

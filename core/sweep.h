@@ -25,6 +25,10 @@ struct SweepResult {
   int failed = 0;      ///< runs that ended failed
   int reused = 0;      ///< runs found finished and kept
   int trained = 0;     ///< runs trained (or resumed) now
+  /// Runs with neither a finished nor a failed record: another process
+  /// trains them (or has not yet). The table is then partial and the
+  /// summary files are not written.
+  int pending = 0;
 };
 
 /// Output layout under experiment.output_dir:
@@ -32,7 +36,7 @@ struct SweepResult {
 ///   runs/<run_id>/config.yaml  one resolved config per run
 ///   runs/<run_id>/run.h5       its record (core/run_record.h)
 ///   runs/<run_id>/checkpoint.pt
-///   summary.md, summary.csv    the table
+///   summary.md, summary.csv    the table, written once no run is pending
 SweepResult run_experiment(const Experiment& experiment, const SweepOptions& options = {});
 
 /// True when run `index` has a finished record made from its current config

@@ -394,6 +394,18 @@ int command_run(const std::vector<std::string>& args) {
   }
   if (!rank0) return result.failed > 0 ? 1 : 0;
   std::cout << '\n' << graft::format_text_table(result.summary);
+  if (result.pending > 0) {
+    // Held by another graft process (a second sweep, a Slurm task) or not run
+    // yet: the table is partial, and the summary files keep what they had.
+    std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed, {} pending (being trained by "
+                             "another graft process, or not run yet). This table is partial: {}/summary.md and "
+                             "summary.csv are written by the sweep that sees every run end; run `graft run {}` "
+                             "again once they have.\n",
+                             result.trained, result.reused, result.failed, result.pending, experiment.output_dir, a.file);
+    // A `--run K` task has done its part; a whole sweep has not.
+    if (a.run.empty()) return 3;
+    return result.failed > 0 ? 1 : 0;
+  }
   std::cout << fmt::format("\n{} run(s) trained, {} kept from earlier, {} failed. Tables: {}/summary.md, "
                            "{}/summary.csv; per-run HDF5: {}/runs/*/run.h5\n",
                            result.trained, result.reused, result.failed, experiment.output_dir,

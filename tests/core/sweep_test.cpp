@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -79,6 +80,56 @@ TEST(Sweep, ARunLockedByAnotherProcessIsSkipped) {
   EXPECT_FALSE(std::filesystem::exists(run_dir + "/run.h5"));
   ::close(fd);
   EXPECT_EQ(run_experiment(e, quiet).trained, 1);
+}
+
+// Two sweeps into one folder: the run the other holds is pending, not absent;
+// the table says so, the command exits 3 and the summary files wait for the
+// sweep that sees every run end (which writes them complete).
+TEST(Sweep, ARunHeldByAnotherProcessIsPendingAndThePartialTableIsNotTheSummary) {
+  TempDir dir;
+  const auto file = dir.write("sweep.yaml", kSweep);
+  const Experiment e = load_experiment(file, {"output=" + dir.file("out")});
+  const std::string run_dir = dir.file("out/sweep/runs/" + e.runs[0].run_id);
+  std::filesystem::create_directories(run_dir);
+  const int fd = ::open((run_dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  const std::string command =
+      graft_binary() + " run " + file + " output=" + dir.file("out") + " --no-progress > " + dir.file("log") + " 2>&1";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << read_text(dir.file("log"));
+  const std::string log = read_text(dir.file("log"));
+  EXPECT_NE(log.find("1/2 (1 pending)"), std::string::npos) << log;
+  EXPECT_NE(log.find("This table is partial"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out/sweep/summary.md")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out/sweep/summary.csv")));
+
+  ::close(fd);  // the other sweep is gone: this one trains the run and writes the whole table
+  SweepOptions quiet;
+  quiet.progress = false;
+  const SweepResult result = run_experiment(e, quiet);
+  EXPECT_EQ(result.pending, 0);
+  EXPECT_EQ(result.trained, 1);
+  EXPECT_EQ(result.reused, 3);
+  for (const auto& row : result.summary.rows) EXPECT_EQ(row.finished, 2) << row.variant;
+  EXPECT_NE(read_text(dir.file("out/sweep/summary.csv")).find("source_only,2,2,0,0"), std::string::npos)
+      << read_text(dir.file("out/sweep/summary.csv"));
+}
+
+// A `--run K` task (a Slurm array task, a --jobs child) reports the other runs
+// as pending and leaves the summary to the task that ends last.
+TEST(Sweep, OneRunOfManyLeavesTheSummaryToTheLast) {
+  TempDir dir;
+  const Experiment e = load_experiment(dir.write("sweep.yaml", kSweep), {"output=" + dir.file("out")});
+  SweepOptions quiet;
+  quiet.progress = false;
+  for (std::size_t i = 0; i < e.runs.size(); ++i) {
+    quiet.only = {i};
+    const SweepResult result = run_experiment(e, quiet);
+    EXPECT_EQ(result.pending, static_cast<int>(e.runs.size() - 1 - i)) << i;
+    EXPECT_EQ(std::filesystem::exists(dir.file("out/sweep/summary.md")), i + 1 == e.runs.size()) << i;
+  }
 }
 
 // The pass that makes the table after --jobs trains nothing, so a failed run
