@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/config.h"
 #include "core/error.h"
@@ -104,10 +105,48 @@ void build_image_dataset(DataSet& data, const std::string& name, ImageSplits spl
   }
 }
 
-ImageSplits cached_derived(const std::string& cache, const std::string& file,
+namespace {
+
+/// The splits a derived-set file holds: images and labels for train, val and
+/// test, in this order (an empty pair for a split the set does not have).
+const std::vector<std::string> kDerivedSplits{"train", "val", "test"};
+
+/// Checks what cached_derived writes before anything indexes it: a file
+/// changed by hand, by another version or by a full disk must not crash a
+/// run or be trained on. Returns what is wrong, or "" when it is sound.
+std::string derived_set_problem(const std::vector<torch::Tensor>& tensors, std::int64_t num_classes) {
+  if (tensors.size() != 2 * kDerivedSplits.size())
+    return fmt::format("{} tensors, expected {} (images and labels of train, val, test)", tensors.size(),
+                       2 * kDerivedSplits.size());
+  for (std::size_t i = 0; i < kDerivedSplits.size(); ++i) {
+    const std::string& split = kDerivedSplits[i];
+    const torch::Tensor& images = tensors[2 * i];
+    const torch::Tensor& labels = tensors[2 * i + 1];
+    if (images.numel() == 0 && labels.numel() == 0) {
+      if (split != "val") return fmt::format("the {} split is empty", split);
+      continue;
+    }
+    if (images.scalar_type() != torch::kUInt8 || images.dim() != 4)
+      return fmt::format("{} images are {} of shape {}, expected uint8 [N, C, H, W]", split,
+                         c10::toString(images.scalar_type()), fmt::join(images.sizes(), "x"));
+    if (labels.scalar_type() != torch::kInt64 || labels.dim() < 1 || labels.dim() > 2 || labels.size(0) != images.size(0))
+      return fmt::format("{} labels are {} of shape {} for {} images, expected int64 [N] or [N, K]", split,
+                         c10::toString(labels.scalar_type()), fmt::join(labels.sizes(), "x"),
+                         images.size(0));
+    if (labels.numel() > 0 && (labels.min().item<std::int64_t>() < 0 || labels.max().item<std::int64_t>() >= num_classes))
+      return fmt::format("{} labels range over {}..{}, outside the {} classes 0..{}", split,
+                         labels.min().item<std::int64_t>(), labels.max().item<std::int64_t>(), num_classes,
+                         num_classes - 1);
+  }
+  return "";
+}
+
+}  // namespace
+
+ImageSplits cached_derived(const std::string& cache, const std::string& file, std::int64_t num_classes,
                            const std::function<ImageSplits()>& make) {
   const std::string path = derived_dir(cache) + "/" + file;
-  const std::vector<std::string> order{"train", "val", "test"};
+  const std::vector<std::string>& order = kDerivedSplits;
   if (fs::exists(path)) {
     std::vector<torch::Tensor> tensors;
     try {
@@ -116,10 +155,14 @@ ImageSplits cached_derived(const std::string& cache, const std::string& file,
       throw Error(fmt::format("{}: damaged derived data set; delete it and it is rebuilt ({})", path,
                               e.what_without_backtrace()));
     }
+    const std::string problem = derived_set_problem(tensors, num_classes);
+    if (!problem.empty())
+      throw Error(fmt::format("{}: not a derived data set as graft writes it ({}); delete it and it is rebuilt", path,
+                              problem));
     ImageSplits splits;
-    for (std::size_t i = 0; i + 1 < tensors.size(); i += 2) {
-      if (tensors[i].numel() == 0) continue;
-      splits[order[i / 2]] = {tensors[i], tensors[i + 1]};
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (tensors[2 * i].numel() == 0) continue;
+      splits[order[i]] = {tensors[2 * i], tensors[2 * i + 1]};
     }
     return splits;
   }

@@ -7,7 +7,7 @@ namespace graft {
 
 ImageSplits load_mnist_splits(const std::string& cache) {
   // Parsing 21 MB of JSON takes a second; the splits are cached as tensors.
-  return cached_derived(cache, "mnist-v1.pt", [&] {
+  return cached_derived(cache, "mnist-v1.pt", 10, [&] {
     std::vector<std::string> files;
     for (int digit = 0; digit < 10; ++digit)
       files.push_back(cached_source_file(cache, "mnist", std::to_string(digit) + ".json"));

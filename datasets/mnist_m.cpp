@@ -53,7 +53,7 @@ MnistM::MnistM(Options options, const DataContext& ctx) {
   const std::string file = options.backgrounds == "sklearn"
                                ? fmt::format("mnist_m-v1-seed{}.pt", options.recipe_seed)
                                : fmt::format("mnist_m-v1-photos10-seed{}.pt", options.recipe_seed);
-  auto splits = cached_derived(ctx.cache_dir, file, [&] {
+  auto splits = cached_derived(ctx.cache_dir, file, 10, [&] {
     return blended(load_mnist_splits(ctx.cache_dir), background_photos(ctx.cache_dir, options.backgrounds),
                    static_cast<std::uint64_t>(options.recipe_seed));
   });
@@ -62,7 +62,7 @@ MnistM::MnistM(Options options, const DataContext& ctx) {
 
 FashionMnistM::FashionMnistM(Options options, const DataContext& ctx) {
   const std::string file = fmt::format("fashion_mnist_m-v1-seed{}.pt", options.recipe_seed);
-  auto splits = cached_derived(ctx.cache_dir, file, [&] {
+  auto splits = cached_derived(ctx.cache_dir, file, 10, [&] {
     return blended(load_fashion_mnist_splits(ctx.cache_dir), background_photos(ctx.cache_dir, "sklearn"),
                    static_cast<std::uint64_t>(options.recipe_seed));
   });

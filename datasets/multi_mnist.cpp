@@ -47,7 +47,7 @@ void add_sum_target(DataSet& data) {
 }  // namespace
 
 MultiMnist::MultiMnist(Options options, const DataContext& ctx) {
-  auto splits = cached_derived(ctx.cache_dir, fmt::format("multi_mnist-v1-seed{}.pt", options.recipe_seed), [&] {
+  auto splits = cached_derived(ctx.cache_dir, fmt::format("multi_mnist-v1-seed{}.pt", options.recipe_seed), 10, [&] {
     return paired(load_mnist_splits(ctx.cache_dir), static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "multi_mnist", std::move(splits), options, 10, {"left", "right"});
@@ -55,7 +55,7 @@ MultiMnist::MultiMnist(Options options, const DataContext& ctx) {
 }
 
 MultiFashion::MultiFashion(Options options, const DataContext& ctx) {
-  auto splits = cached_derived(ctx.cache_dir, fmt::format("multi_fashion-v1-seed{}.pt", options.recipe_seed), [&] {
+  auto splits = cached_derived(ctx.cache_dir, fmt::format("multi_fashion-v1-seed{}.pt", options.recipe_seed), 10, [&] {
     return paired(load_fashion_mnist_splits(ctx.cache_dir), static_cast<std::uint64_t>(options.recipe_seed));
   });
   build_image_dataset(*this, "multi_fashion", std::move(splits), options, 10, {"left", "right"});
