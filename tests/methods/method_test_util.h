@@ -43,8 +43,7 @@ inline RunRecord train_small(const std::string& experiment, const std::string& m
 /// CTest label `outcome`). GRAFT_OUTCOME_SEEDS ("0-9" or "0,4,7") replaces
 /// them, so that a claim's spread can be measured on many seeds and under
 /// every kernel path before its margin is chosen (README, "Reproducibility"):
-///   GRAFT_OUTCOME_SEEDS=0-9 ATEN_CPU_CAPABILITY=default \
-///     build/bin/graft_tests --gtest_filter='DannOutcome.*'
+///   GRAFT_OUTCOME_SEEDS=0-9 ATEN_CPU_CAPABILITY=default build/bin/graft_tests --gtest_filter='DannOutcome.*'
 inline std::vector<std::int64_t> outcome_seeds(std::vector<std::int64_t> claimed) {
   const char* env = std::getenv("GRAFT_OUTCOME_SEEDS");
   if (!env || !*env) return claimed;

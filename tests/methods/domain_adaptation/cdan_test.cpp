@@ -30,6 +30,7 @@ TEST(Cdan, EntropyWeightsFavourConfidentPredictions) {
 // 0.03; the mean gain 0.11-0.14, a single seed's from -0.09 to 0.27. The
 // claim is the weaker one that holds robustly: a mean gain above 0.04 over
 // ten seeds (the lowest measured mean, 0.109, is ~2.7 standard errors above).
+// Under avx512 on an Intel Xeon: mean gains 0.124 (CDAN) and 0.109 (CDAN+E).
 TEST(CdanOutcome, BeatsSourceOnlyOnRotatedMoons) {
   std::vector<double> gains, entropy_gains;
   for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4, 5, 6, 7, 8, 9})) {

@@ -47,11 +47,22 @@ TEST(Dan, WeightRampsUpOverTheRealSteps) {
 }
 
 // As for CORAL: DAN must shrink what it targets, the MMD between source and
-// target features, measurably below training without it.
+// target features, measurably below training without it. Measured over
+// seeds 0-9 under ATEN_CPU_CAPABILITY avx512 (Intel Xeon), the ratio of the
+// two (last 100 steps) was 0.42-0.83, mean 0.61 ± 0.13: one seed once
+// claimed "below 0.7" and seed 1 (0.73) would have failed it. The claim is
+// the mean over five seeds below 0.8, about three standard errors (0.06)
+// above the measured mean.
 TEST(DanOutcome, ShrinksTheDiscrepancyBelowSourceOnly) {
-  const RunRecord aligned = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 1}", 0, {"log_every=1"});
-  const RunRecord plain = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 0}", 0, {"log_every=1"});
-  EXPECT_LT(testing::tail_mean(aligned.train, "loss.mmd"), 0.7 * testing::tail_mean(plain.train, "loss.mmd"));
+  std::vector<double> ratios;
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4})) {
+    const RunRecord aligned = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 1}", seed, {"log_every=1"});
+    const RunRecord plain = testing::train_small(testing::kRotatedMoons, "{name: dan, weight: 0}", seed, {"log_every=1"});
+    const double ratio = testing::tail_mean(aligned.train, "loss.mmd") / testing::tail_mean(plain.train, "loss.mmd");
+    testing::print_outcome(seed, {{"mmd_ratio", ratio}});
+    ratios.push_back(ratio);
+  }
+  EXPECT_LT(testing::mean_of(ratios), 0.8);
 }
 
 }  // namespace

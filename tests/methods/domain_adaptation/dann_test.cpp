@@ -19,7 +19,9 @@ using testing::train_small;
 // ranged from 0.03 to 0.30 (mean 0.20). A win on every seed would fail now
 // and then on a machine that rounds differently, so the claim is the mean
 // gain over five seeds: 0.20 expected, its standard error ~0.03, the margin
-// 0.08 about four standard errors below.
+// 0.08 about four standard errors below. On an Intel Xeon over seeds 0-9:
+// under avx512 a gain of 0.05-0.34 (mean 0.21, 0.20 over seeds 0-4), under
+// default 0.10-0.37 (mean 0.23).
 TEST(DannOutcome, BeatsSourceOnlyOnRotatedMoons) {
   std::vector<double> gains;
   for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4})) {
@@ -53,7 +55,11 @@ TEST(Dann, LoggedLambdaUsesTheRunsOwnLength) {
   }
 }
 
-// A short version of the quick start (with its lambda_max): DANN above source only on MNIST -> MNIST-M.
+// A short version of the quick start (with its lambda_max): DANN above source
+// only on MNIST -> MNIST-M. Measured over seeds 0-9 under ATEN_CPU_CAPABILITY
+// avx512 (Intel Xeon): DANN 0.49-0.54, source only 0.41-0.45, a gain of
+// 0.056-0.12 on every seed (0.093 on seed 0 under default); two seeds must
+// each show 0.02 of it.
 // One thread: CTest runs two tests at once on 2 cores, and OpenMP threads that
 // share a core with another process wait at every barrier (a CI run of this
 // test with the default thread count passed 300 s instead of ~35 s).
@@ -68,12 +74,15 @@ batch_size: 64
 threads: 1
 checkpoint_every: 0
 )";
-  const double source_only =
-      train_small(experiment, "{name: source_only, head_hidden: [100, 100]}").final_metrics.at("target.test_acc");
-  const double dann = train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100], lambda_max: 0.3}")
-                          .final_metrics.at("target.test_acc");
-  testing::print_outcome(0, {{"dann", dann}, {"source_only", source_only}});
-  EXPECT_GT(dann, source_only + 0.01) << "dann " << dann << " vs source only " << source_only;
+  for (std::int64_t seed : testing::outcome_seeds({0, 1})) {
+    const double source_only = train_small(experiment, "{name: source_only, head_hidden: [100, 100]}", seed)
+                                   .final_metrics.at("target.test_acc");
+    const double dann =
+        train_small(experiment, "{name: dann, head_hidden: [100, 100], domain_hidden: [100], lambda_max: 0.3}", seed)
+            .final_metrics.at("target.test_acc");
+    testing::print_outcome(seed, {{"dann", dann}, {"source_only", source_only}});
+    EXPECT_GT(dann, source_only + 0.02) << "seed " << seed;
+  }
 }
 
 }  // namespace

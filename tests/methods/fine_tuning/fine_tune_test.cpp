@@ -156,7 +156,9 @@ TEST(FineTune, UnknownFreezePrefixListsTheParameters) {
 // Plain fine-tuning at the head's rate forgets the features on 60 images
 // (0.86-0.88, a gain of 0.03 that a margin cannot be put under). The claim:
 // a mean gain above 0.03 over five seeds, ~3 standard errors below the
-// measured one.
+// measured one. On an Intel Xeon over seeds 0-9 (avx512 / default): mean
+// gains 0.059 / 0.054 (fine-tuning) and 0.063 / 0.070 (linear probe), each
+// seed's at least 0.030.
 TEST(FineTuneOutcome, PretrainedBeatsScratchWithFewLabels) {
   testing::TempDir dir;
   const auto pretrain = dir.write("pretrain.yaml", "name: pre\noutput: " + dir.path() + R"(
