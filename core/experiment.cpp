@@ -218,6 +218,14 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   const auto& schema = options_of<ExperimentSettings>();
   const ExperimentSettings top = schema.parse(root, "", "an experiment file", {"_base_"});
 
+  // The name is a folder under `output`: one plain name, never a path out of it.
+  if (top.name.empty() || top.name == "." || top.name == ".." || top.name.find('/') != std::string::npos ||
+      top.name.find('\0') != std::string::npos)
+    config_fail(root.find("name") ? *root.find("name") : root, "name",
+                fmt::format("'{}' is not a folder name: results go to <output>/<name>, so the name must be one plain "
+                            "folder name (no '/', not '.' or '..'), e.g. name: mnist_to_mnist_m",
+                            top.name));
+
   Experiment experiment;
   experiment.name = top.name;
   experiment.file = file;
@@ -273,6 +281,9 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
         variant = method ? method_registry().component_name(*method, "method") : "run";
       }
       variant += label_suffix;
+      if (settings.seeds.empty())
+        config_fail(tree.find("seeds") ? *tree.find("seeds") : tree, "seeds",
+                    "is empty, so nothing would run" + context + "; list at least one seed, e.g. seeds: [0, 1, 2]");
       for (std::int64_t seed : settings.seeds) {
         const std::string run_id = fmt::format("{}__seed{}", sanitize(variant), seed);
         for (const auto& earlier : experiment.runs)

@@ -68,6 +68,35 @@ TEST(Experiment, UnknownDeviceAndRepeatedSeedsAreErrors) {
   EXPECT_NO_THROW(load_experiment(path, {"device=cuda:1"}));  // checked when the run starts
 }
 
+// Once accepted: `seeds=[]` ran nothing and exited 0; `name: ..` wrote the
+// results outside the output folder.
+TEST(Experiment, NoSeedsAndANameThatIsAPathAreErrors) {
+  TempDir dir;
+  const auto path = dir.write("e.yaml", kBase);
+  auto message = [&](const std::vector<std::string>& overrides) {
+    try {
+      load_experiment(path, overrides);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string no_seeds = message({"seeds=[]"});
+  EXPECT_NE(no_seeds.find("seeds"), std::string::npos) << no_seeds;
+  EXPECT_NE(no_seeds.find("nothing would run"), std::string::npos) << no_seeds;
+  for (const char* name : {"..", ".", "a/b", "../x"}) {
+    const std::string m = message({std::string("name=") + name});
+    EXPECT_NE(m.find("is not a folder name"), std::string::npos) << name << ": " << m;
+  }
+  const auto in_file = dir.write("n.yaml", "name: ..\n" + std::string(kBase).substr(std::string(kBase).find('\n') + 1));
+  try {
+    load_experiment(in_file, {});
+    FAIL() << "name: .. accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(in_file + ":1:"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Experiment, GridMustBeLists) {
   TempDir dir;
   const auto path = dir.write("e.yaml", std::string(kBase) + "grid: {optimizer.lr: 0.1}\n");
