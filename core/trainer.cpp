@@ -279,6 +279,15 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
   auto elapsed = [&] { return progress.elapsed_s + std::chrono::duration<double>(Clock::now() - segment_start).count(); };
   try {
     configure_threads(plan_threads(run.threads, run.blas_threads));
+    // More threads than cores wait on each other at every barrier of every
+    // step: the run is many times slower, and nothing else would say why.
+    if (const int cores = available_cores(); run.threads > cores || run.blas_threads > cores)
+      std::fprintf(stderr,
+                   "%s%swarning: threads: %lld, blas_threads: %lld, but this process may use %d core(s); threads "
+                   "beyond the cores wait on each other at every step and make training many times slower "
+                   "(threads: 0 takes what there is)\n",
+                   options.label.c_str(), options.label.empty() ? "" : " ", static_cast<long long>(run.threads),
+                   static_cast<long long>(run.blas_threads), cores);
     seed_everything(static_cast<std::uint64_t>(run.seed));
     const torch::Device device(resolve_device(run.device));
     record.runtime = runtime_versions();

@@ -238,7 +238,20 @@ int command_data(const std::vector<std::string>& args) {
     return 0;
   }
   if (args.size() >= 2 && args[0] == "check-vec") {
-    std::cout << graft::check_vec_file(args[1], args.size() > 2 ? std::stoll(args[2]) : 0) << '\n';
+    std::int64_t max_words = 0;
+    if (args.size() > 2) {
+      std::size_t used = 0;
+      try {
+        max_words = std::stoll(args[2], &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != args[2].size() || max_words < 0)
+        throw graft::Error(fmt::format("graft data check-vec FILE [N]: N is the number of words to read (a whole "
+                                       "number, 0 for all), not '{}'",
+                                       args[2]));
+    }
+    std::cout << graft::check_vec_file(args[1], max_words) << '\n';
     return 0;
   }
   if (args.size() == 2 && args[0] == "fetch") {

@@ -84,6 +84,21 @@ TEST(Runtime, ReportsTheKernelPathAtenTakes) {
   }
 }
 
+// `graft data check-vec FILE abc` once said only "error: stoll".
+TEST(Runtime, CheckVecSaysWhatItsCountMustBe) {
+  testing::TempDir dir;
+  const std::string vec = dir.write("v.vec", "1 2\nword 0.5 0.25\n");
+  for (const char* count : {"abc", "3x", "-1"}) {
+    const std::string command =
+        testing::graft_binary() + " data check-vec " + vec + " " + count + " > " + dir.file("out") + " 2>&1";
+    EXPECT_NE(std::system(command.c_str()), 0) << count;
+    const std::string out = testing::read_text(dir.file("out"));
+    EXPECT_NE(out.find("N is the number of words to read"), std::string::npos) << count << ": " << out;
+    EXPECT_NE(out.find(count), std::string::npos) << out;
+  }
+  EXPECT_EQ(std::system((testing::graft_binary() + " data check-vec " + vec + " 1 > /dev/null").c_str()), 0);
+}
+
 TEST(Runtime, KernelPathsForScriptsAreOneLine) {
   testing::TempDir dir;
   const std::string out = dir.file("paths.txt");

@@ -89,6 +89,21 @@ TEST(Trainer, DivergedRunIsMarkedFailedAndTheSweepGoesOn) {
   EXPECT_EQ(bad.status, "failed");
 }
 
+// `threads: 1000` once trained ~1000x slower without a word.
+TEST(Trainer, MoreThreadsThanCoresIsWarnedAbout) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: source_only}\n");
+  const std::string too_many = "threads=" + std::to_string(available_cores() + 1);
+  ::testing::internal::CaptureStderr();
+  const RunRecord r = train_run(load_experiment(file, {too_many, "steps=2"}).runs[0], dir.file("a"), {false, ""});
+  const std::string warned = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.status, "finished") << r.message;
+  EXPECT_NE(warned.find("warning: threads: " + std::to_string(available_cores() + 1)), std::string::npos) << warned;
+  ::testing::internal::CaptureStderr();
+  train_run(load_experiment(file, {"steps=2"}).runs[0], dir.file("b"), {false, ""});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr().find("warning"), std::string::npos);
+}
+
 TEST(Trainer, FinishedRunsAreNotRedoneButChangedConfigsAre) {
   TempDir dir;
   const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: source_only}\n");
