@@ -36,7 +36,21 @@ TEST(Report, RowsPerVariantAndFailuresShown) {
   EXPECT_NE(text.find("60.00 ± 14.14"), std::string::npos) << text;
   EXPECT_NE(text.find("became nan"), std::string::npos) << text;
   EXPECT_NE(format_markdown(s).find("| a | 2/2 | 60.00 ± 14.14 |"), std::string::npos) << format_markdown(s);
-  EXPECT_NE(format_csv(s).find("a,2,2,0,0.59999"), std::string::npos) << format_csv(s);
+  EXPECT_NE(format_csv(s).find("variant,runs,finished,failed,pending,"), std::string::npos) << format_csv(s);
+  EXPECT_NE(format_csv(s).find("a,2,2,0,0,0.59999"), std::string::npos) << format_csv(s);
+}
+
+// A run another process still trains is pending: counted in the row, never averaged.
+TEST(Report, PendingRunsAreCountedNotAveraged) {
+  RunRecord pending;
+  pending.status = "pending";
+  pending.variant = "a";
+  const Summary s = summarize("exp", {"a"}, {finished("a", 0.5), pending}, {});
+  EXPECT_EQ(s.rows[0].runs, 2);
+  EXPECT_EQ(s.rows[0].pending, 1);
+  EXPECT_EQ(s.rows[0].metrics.at("target.test_acc").n, 1);
+  EXPECT_NE(format_text_table(s).find("1/2 (1 pending)"), std::string::npos) << format_text_table(s);
+  EXPECT_NE(format_csv(s).find("a,2,1,0,1,"), std::string::npos) << format_csv(s);
 }
 
 TEST(Report, DeltaMByHand) {
