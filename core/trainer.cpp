@@ -82,20 +82,28 @@ void kill_point(const char* point) {
   if (at && std::strcmp(at, point) == 0) ::raise(SIGKILL);
 }
 
-/// The step a checkpoint was saved at, when it belongs to `config_hash`.
-std::optional<std::int64_t> checkpoint_step(const std::string& path, const std::string& config_hash) {
+/// A checkpoint read from disk once: the step it was saved at, and the
+/// archive the live objects are restored from (restore_checkpoint).
+struct SavedCheckpoint {
+  std::int64_t steps_done = 0;
   torch::serialize::InputArchive archive;
+};
+
+/// Reads `path`; nullopt when it belongs to another config.
+std::optional<SavedCheckpoint> read_checkpoint(const std::string& path, const std::string& config_hash) {
+  SavedCheckpoint saved;
   try {
-    archive.load_from(path);
+    saved.archive.load_from(path);
   } catch (const c10::Error& e) {
     throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
                             e.what_without_backtrace()));
   }
   c10::IValue value;
-  archive.read("config_hash", value);
+  saved.archive.read("config_hash", value);
   if (value.toStringRef() != config_hash) return std::nullopt;
-  archive.read("steps_done", value);
-  return value.toInt();
+  saved.archive.read("steps_done", value);
+  saved.steps_done = value.toInt();
+  return saved;
 }
 
 /// The record a run resumes with: the run's run.h5, when it reaches the
@@ -154,22 +162,12 @@ void save_checkpoint(const std::string& path, const std::string& config_hash, co
   fs::rename(temporary, path);
 }
 
-/// Loads `path` into the live objects; returns false (and loads nothing) when
-/// the checkpoint belongs to another config.
-bool load_checkpoint(const std::string& path, const std::string& config_hash, Checkpoint& progress,
-                     Strategy& strategy, torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams) {
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
-                            e.what_without_backtrace()));
-  }
+/// Restores the live objects from a checkpoint read from `path`.
+void restore_checkpoint(SavedCheckpoint& saved, const std::string& path, Checkpoint& progress, Strategy& strategy,
+                        torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams) {
+  torch::serialize::InputArchive& archive = saved.archive;
+  progress.steps_done = saved.steps_done;
   c10::IValue value;
-  archive.read("config_hash", value);
-  if (value.toStringRef() != config_hash) return false;
-  archive.read("steps_done", value);
-  progress.steps_done = value.toInt();
   archive.read("samples", value);
   progress.samples = value.toInt();
   archive.read("elapsed_s", value);
@@ -194,7 +192,6 @@ bool load_checkpoint(const std::string& path, const std::string& config_hash, Ch
   archive.read("rng", rng);
   at::Generator generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
   generator.set_state(rng);
-  return true;
 }
 
 /// Features of up to `count` test (else train) examples of every domain, in
@@ -348,12 +345,12 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
 
     // Resume where a killed run left off, when its record reaches the checkpoint.
     std::int64_t first_step = 0;
+    std::optional<SavedCheckpoint> saved;
     std::optional<RunRecord> partial;
-    if (fs::exists(resume_path)) {
-      if (const auto step = checkpoint_step(resume_path, record.config_hash))
-        partial = record_to_resume(resume_record_path, *step, options.label);
-    }
-    if (partial && load_checkpoint(resume_path, record.config_hash, progress, *strategy, optimizer.get(), streams)) {
+    if (fs::exists(resume_path)) saved = read_checkpoint(resume_path, record.config_hash);
+    if (saved) partial = record_to_resume(resume_record_path, saved->steps_done, options.label);
+    if (partial) {
+      restore_checkpoint(*saved, resume_path, progress, *strategy, optimizer.get(), streams);
       first_step = progress.steps_done;
       record.train = partial->train;
       record.eval = partial->eval;

@@ -146,7 +146,6 @@ std::string derived_set_problem(const std::vector<torch::Tensor>& tensors, std::
 ImageSplits cached_derived(const std::string& cache, const std::string& file, std::int64_t num_classes,
                            const std::function<ImageSplits()>& make) {
   const std::string path = derived_dir(cache) + "/" + file;
-  const std::vector<std::string>& order = kDerivedSplits;
   if (fs::exists(path)) {
     std::vector<torch::Tensor> tensors;
     try {
@@ -160,15 +159,15 @@ ImageSplits cached_derived(const std::string& cache, const std::string& file, st
       throw Error(fmt::format("{}: not a derived data set as graft writes it ({}); delete it and it is rebuilt", path,
                               problem));
     ImageSplits splits;
-    for (std::size_t i = 0; i < order.size(); ++i) {
+    for (std::size_t i = 0; i < kDerivedSplits.size(); ++i) {
       if (tensors[2 * i].numel() == 0) continue;
-      splits[order[i]] = {tensors[2 * i], tensors[2 * i + 1]};
+      splits[kDerivedSplits[i]] = {tensors[2 * i], tensors[2 * i + 1]};
     }
     return splits;
   }
   ImageSplits splits = make();
   std::vector<torch::Tensor> tensors;
-  for (const auto& name : order) {
+  for (const auto& name : kDerivedSplits) {
     auto it = splits.find(name);
     tensors.push_back(it == splits.end() ? torch::empty({0}, torch::kUInt8) : it->second.images);
     tensors.push_back(it == splits.end() ? torch::empty({0}, torch::kInt64) : it->second.labels);
