@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -176,6 +178,17 @@ struct FileArgs {
   int nproc = 1;       ///< --nproc N: one data-parallel run over N local processes
 };
 
+/// `text` as a whole number in [min, max] (all of it: "3x" is not 3), or an
+/// error naming the argument and what it must be.
+std::int64_t whole_number(const std::string& text, std::int64_t min, std::int64_t max, const std::string& argument,
+                          const std::string& expected) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty() || value < min || value > max)
+    throw graft::Error(fmt::format("{}: '{}' is not {}", argument, text, expected));
+  return value;
+}
+
 FileArgs parse_file_args(const std::string& command, const std::vector<std::string>& args) {
   FileArgs out;
   const std::vector<std::string> flags = command == "slurm" ? std::vector<std::string>{"--cpus"}
@@ -191,13 +204,8 @@ FileArgs parse_file_args(const std::string& command, const std::vector<std::stri
     else if (known && arg == "--run")
       out.run = args[++i];
     else if (known && (arg == "--jobs" || arg == "--cpus" || arg == "--nproc")) {
-      const std::string value = args[++i];
-      int n = 0;
-      try {
-        n = std::stoi(value);
-      } catch (const std::exception&) {
-      }
-      if (n < 1) throw graft::Error(fmt::format("graft {}: {} '{}': expected a whole number >= 1", command, arg, value));
+      const int n = static_cast<int>(
+          whole_number(args[++i], 1, 4096, fmt::format("graft {}: {}", command, arg), "a whole number from 1 to 4096"));
       (arg == "--jobs" ? out.jobs : arg == "--cpus" ? out.cpus : out.nproc) = n;
     } else if (arg.rfind("--", 0) == 0)
       throw graft::Error(fmt::format("graft {}: unknown flag '{}'; {}", command, arg, graft::choices_hint(arg, flags)));
@@ -238,19 +246,10 @@ int command_data(const std::vector<std::string>& args) {
     return 0;
   }
   if (args.size() >= 2 && args[0] == "check-vec") {
-    std::int64_t max_words = 0;
-    if (args.size() > 2) {
-      std::size_t used = 0;
-      try {
-        max_words = std::stoll(args[2], &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != args[2].size() || max_words < 0)
-        throw graft::Error(fmt::format("graft data check-vec FILE [N]: N is the number of words to read (a whole "
-                                       "number, 0 for all), not '{}'",
-                                       args[2]));
-    }
+    const std::int64_t max_words =
+        args.size() > 2 ? whole_number(args[2], 0, std::numeric_limits<std::int64_t>::max(),
+                                       "graft data check-vec FILE [N]", "the number of words to read (0: all)")
+                        : 0;
     std::cout << graft::check_vec_file(args[1], max_words) << '\n';
     return 0;
   }

@@ -93,7 +93,7 @@ TEST(Runtime, CheckVecSaysWhatItsCountMustBe) {
         testing::graft_binary() + " data check-vec " + vec + " " + count + " > " + dir.file("out") + " 2>&1";
     EXPECT_NE(std::system(command.c_str()), 0) << count;
     const std::string out = testing::read_text(dir.file("out"));
-    EXPECT_NE(out.find("N is the number of words to read"), std::string::npos) << count << ": " << out;
+    EXPECT_NE(out.find("is not the number of words to read"), std::string::npos) << count << ": " << out;
     EXPECT_NE(out.find(count), std::string::npos) << out;
   }
   EXPECT_EQ(std::system((testing::graft_binary() + " data check-vec " + vec + " 1 > /dev/null").c_str()), 0);
