@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <filesystem>
@@ -212,9 +214,31 @@ std::string ConfigNode::hash() const {
 
 namespace {
 
-ConfigNode convert(const YAML::Node& node, const std::string& file) {
+// Limits on what an experiment file may be, as policy rather than accident:
+// a 1 KB "billion laughs" file once expanded its aliases for 36 s and 9.4 GB,
+// and /dev/zero as a file read until memory ran out. Real experiment files
+// are a few KB, nest a handful of levels and hold hundreds of values.
+constexpr std::uintmax_t kMaxConfigBytes = 1 << 20;  // 1 MiB per file
+constexpr int kMaxConfigDepth = 64;                  // nested maps and lists
+constexpr std::size_t kMaxConfigValues = 100000;     // after alias expansion
+
+/// Where converting one document stands against the limits.
+struct ConvertBudget {
+  std::string file;
+  std::size_t values = 0;
+};
+
+ConfigNode convert(const YAML::Node& node, ConvertBudget& budget, int depth = 0) {
+  const std::string& file = budget.file;
   const YAML::Mark m = node.Mark();
   SourceMark mark{file, m.line + 1, m.column + 1};
+  if (depth > kMaxConfigDepth)
+    throw ConfigError(fmt::format("{}: nested more than {} levels deep; an experiment file needs a handful",
+                                  mark.str(), kMaxConfigDepth));
+  if (++budget.values > kMaxConfigValues)
+    throw ConfigError(fmt::format("{}: more than {} values once its aliases (*name) are expanded; an experiment "
+                                  "file needs hundreds (aliases that refer to aliases multiply)",
+                                  file, kMaxConfigValues));
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -227,7 +251,7 @@ ConfigNode convert(const YAML::Node& node, const std::string& file) {
       return ConfigNode::scalar(node.Scalar(), mark);
     case YAML::NodeType::Sequence: {
       ConfigNode seq = ConfigNode::sequence(mark);
-      for (const auto& item : node) seq.push_back(convert(item, file));
+      for (const auto& item : node) seq.push_back(convert(item, budget, depth + 1));
       return seq;
     }
     case YAML::NodeType::Map: {
@@ -239,7 +263,7 @@ ConfigNode convert(const YAML::Node& node, const std::string& file) {
         SourceMark key_mark{file, km.line + 1, km.column + 1};
         if (!seen.insert(key).second)
           throw ConfigError(fmt::format("{}: key '{}' appears twice in the same map", key_mark.str(), key));
-        ConfigNode value = convert(kv.second, file);
+        ConfigNode value = convert(kv.second, budget, depth + 1);
         if (value.is_null() && value.mark().line == 0) value.set_mark(key_mark);
         map.set(key, std::move(value), key_mark);
       }
@@ -249,21 +273,82 @@ ConfigNode convert(const YAML::Node& node, const std::string& file) {
   return {};
 }
 
+/// The line of `text` at which a quoted scalar opened at (line, column),
+/// both 1-based, is closed; 0 when it is not a quoted scalar.
+int closing_line_of_quote(const std::string& text, int line, int column) {
+  std::size_t at = 0;
+  for (int l = 1; l < line; ++l) {
+    at = text.find('\n', at);
+    if (at == std::string::npos) return 0;
+    ++at;
+  }
+  at += static_cast<std::size_t>(column - 1);
+  if (at >= text.size() || (text[at] != '"' && text[at] != '\'')) return 0;
+  const char quote = text[at];
+  int closing = line;
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    if (text[i] == '\n') ++closing;
+    else if (quote == '"' && text[i] == '\\') ++i;  // an escaped character
+    else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') ++i;  // '' inside single quotes
+      else return closing;
+    }
+  }
+  return closing;
+}
+
+/// YAML lets a quoted value run over several lines; in an experiment file
+/// that is a missing closing quote: `name: "x` followed by `seeds: [0]` once
+/// validated as the name `x seeds: [0] ` with the seeds key gone.
+void refuse_multiline_quotes(const ConfigNode& node, const std::string& text) {
+  if (node.is_map() || node.is_sequence()) {
+    if (node.is_map())
+      for (const auto& entry : node.entries()) refuse_multiline_quotes(entry.value, text);
+    else
+      for (const auto& item : node.items()) refuse_multiline_quotes(item, text);
+    return;
+  }
+  if (!node.is_scalar() || node.mark().line == 0) return;
+  const int closing = closing_line_of_quote(text, node.mark().line, node.mark().column);
+  if (closing > node.mark().line)
+    throw ConfigError(fmt::format("{}: this quoted value runs on to line {}: is its closing quote missing?",
+                                  node.mark().str(), closing));
+}
+
 ConfigNode parse_yaml(const std::string& text, const std::string& origin) {
   try {
-    return convert(YAML::Load(text), origin);
+    ConvertBudget budget{origin};
+    ConfigNode root = convert(YAML::Load(text), budget);
+    refuse_multiline_quotes(root, text);
+    return root;
   } catch (const YAML::Exception& e) {
     throw ConfigError(fmt::format("{}:{}:{}: YAML syntax error: {}", origin, e.mark.line + 1, e.mark.column + 1,
                                   e.msg));
   }
 }
 
-ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open experiment file (does it exist?)", path.string()));
+/// The text of an experiment file: a regular file within kMaxConfigBytes.
+std::string read_config_text(const fs::path& path) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error || !fs::exists(status))
+    throw ConfigError(fmt::format("{}: cannot open experiment file (does it exist?)", path.string()));
+  if (!fs::is_regular_file(status))
+    throw ConfigError(fmt::format("{}: not a regular file (a folder, a pipe or a device); an experiment file is a "
+                                  "YAML file",
+                                  path.string()));
+  if (fs::file_size(path) > kMaxConfigBytes)
+    throw ConfigError(fmt::format("{}: {} bytes; an experiment file may have at most {} (1 MiB)", path.string(),
+                                  fs::file_size(path), kMaxConfigBytes));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read experiment file: {}", path.string(), std::strerror(errno)));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  ConfigNode node = parse_yaml(buffer.str(), path.string());
+  return buffer.str();
+}
+
+ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
+  ConfigNode node = parse_yaml(read_config_text(path), path.string());
   if (!node.is_map())
     throw ConfigError(fmt::format("{}: an experiment file must be a YAML map of keys", node.mark().str()));
 
@@ -303,9 +388,7 @@ ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
 
 ConfigNode load_config_file(const std::string& path) {
   std::vector<fs::path> stack{fs::weakly_canonical(path)};
-  // Keep the user's spelling of the top file in messages.
-  std::ifstream probe(path);
-  if (!probe) throw ConfigError(fmt::format("{}: cannot open experiment file (does it exist?)", path));
+  // The user's spelling of the top file is kept in messages.
   return load_with_bases(fs::path(path), stack);
 }
 

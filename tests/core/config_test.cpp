@@ -1,7 +1,11 @@
 #include "core/config.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/error.h"
@@ -101,6 +105,57 @@ TEST(Config, YamlSyntaxErrorNamesThePosition) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find(path + ":"), std::string::npos) << e.what();
   }
+}
+
+/// The message load_config_file gives for `path`, or "" when it loads.
+std::string load_error(const std::string& path) {
+  try {
+    load_config_file(path);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Limits as policy (core/config.cpp): each of these once crashed, hung, ran
+// out of memory or was accepted as something else.
+TEST(Config, LimitsOnSizeDepthAliasesAndFileKinds) {
+  TempDir dir;
+  // A "billion laughs" file: nine levels of aliases, each nine times the last.
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'j'; ++level) {
+    const char previous = static_cast<char>(level - 1);
+    bomb += fmt::format("{0}: &{0} [*{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}, *{1}]\n", level, previous);
+  }
+  const std::string laughs = load_error(dir.write("bomb.yaml", bomb));
+  EXPECT_NE(laughs.find("more than 100000 values once its aliases"), std::string::npos) << laughs;
+  EXPECT_NE(laughs.find("bomb.yaml"), std::string::npos) << laughs;
+
+  const std::string deep = load_error(dir.write("deep.yaml", "a: " + std::string(100, '[') + std::string(100, ']') + "\n"));
+  EXPECT_NE(deep.find("nested more than 64 levels"), std::string::npos) << deep;
+
+  const std::string big = load_error(dir.write("big.yaml", "a: '" + std::string(2 << 20, 'x') + "'\n"));
+  EXPECT_NE(big.find("an experiment file may have at most 1048576"), std::string::npos) << big.substr(0, 200);
+
+  std::filesystem::create_directories(dir.file("folder.yaml"));
+  EXPECT_NE(load_error(dir.file("folder.yaml")).find("not a regular file"), std::string::npos);
+  EXPECT_NE(load_error("/dev/zero").find("/dev/zero: not a regular file"), std::string::npos);
+  ASSERT_EQ(mkfifo(dir.file("fifo.yaml").c_str(), 0600), 0);
+  dir.write("child.yaml", "_base_: fifo.yaml\nsteps: 1\n");
+  EXPECT_NE(load_error(dir.file("child.yaml")).find("fifo.yaml: not a regular file"), std::string::npos);
+}
+
+// YAML lets quoted values run over lines; in an experiment file that is a
+// missing quote, which once swallowed the next key into the name.
+TEST(Config, AQuotedValueRunningOverLinesIsAMissingQuote) {
+  TempDir dir;
+  const std::string unclosed = load_error(dir.write("q.yaml", "name: \"x\nseeds: [0]\nsteps: 3\n"));
+  EXPECT_NE(unclosed.find("q.yaml:1:7: this quoted value runs on to line"), std::string::npos) << unclosed;
+  EXPECT_NE(unclosed.find("closing quote missing"), std::string::npos) << unclosed;
+  const std::string single = load_error(dir.write("s.yaml", "name: 'it''s\nseeds: [0]\n"));
+  EXPECT_NE(single.find("s.yaml:1:7: this quoted value runs on"), std::string::npos) << single;
+  // Quotes that close on their line, escapes included, are fine.
+  EXPECT_EQ(load_error(dir.write("ok.yaml", "name: \"a \\\" b\"\nother: 'it''s'\nlist: [\"x\", 'y']\n")), "");
 }
 
 TEST(Config, DuplicateKeyIsAnError) {
