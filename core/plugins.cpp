@@ -55,6 +55,12 @@ const std::vector<std::string>& loaded_plugins() { return loaded(); }
 std::vector<std::string> load_plugin(const std::string& path_in) {
   if (!fs::exists(path_in))
     throw Error(fmt::format("plugin {}: no such file (build the plugin first, or fix the path)", path_in));
+  // A folder gave "basic_filebuf::underflow error", /dev/zero read until
+  // memory ran out: only a regular file is read for its ABI tag.
+  if (!fs::is_regular_file(path_in))
+    throw Error(fmt::format("plugin {}: not a regular file (a folder, a pipe or a device); name the plugin's .so "
+                            "file",
+                            path_in));
   const std::string path = fs::canonical(path_in).string();
   for (const auto& p : loaded())
     if (p == path) return {};

@@ -26,6 +26,9 @@ std::string load_error(const std::string& path) {
 TEST(Plugins, MissingFileNotAPluginAndWrongAbiAreRefusedBeforeLoading) {
   TempDir dir;
   EXPECT_NE(load_error(dir.file("absent.so")).find("no such file"), std::string::npos);
+  // A folder once gave "basic_filebuf::underflow error", /dev/zero read until memory ran out.
+  EXPECT_NE(load_error(dir.path()).find("not a regular file"), std::string::npos) << load_error(dir.path());
+  EXPECT_NE(load_error("/dev/zero").find("plugin /dev/zero: not a regular file"), std::string::npos);
   // Any shared library without GRAFT_PLUGIN: refused, never dlopen'ed.
   const std::string plain = dir.write("plain.so", "\x7f" "ELF not really a library");
   EXPECT_NE(load_error(plain).find("is not a graft plugin"), std::string::npos) << load_error(plain);
