@@ -18,6 +18,11 @@ LabelledImages read_pair(const std::string& cache, const std::string& prefix) {
               "expected N x 28 x 28 images, got {}", fmt::join(images.sizes(), " x "));
   GRAFT_CHECK(labels.dim() == 1 && labels.size(0) == images.size(0), labels_path,
               "{} labels for {} images", labels.numel(), images.size(0));
+  // A label out of range is otherwise found only when a batch draws it, as
+  // "Target 200 is out of bounds" naming no file.
+  GRAFT_CHECK(labels.numel() > 0 && labels.min().item<std::int64_t>() >= 0 && labels.max().item<std::int64_t>() < 10,
+              labels_path, "labels range over {}..{}; Fashion-MNIST has the 10 classes 0..9",
+              labels.numel() ? labels.min().item<std::int64_t>() : 0, labels.numel() ? labels.max().item<std::int64_t>() : 0);
   return {images.unsqueeze(1), labels.to(torch::kInt64)};
 }
 }  // namespace

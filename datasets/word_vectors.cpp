@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <string_view>
@@ -207,6 +208,13 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
                             std::string(line.substr(0, 80))));
   const std::int64_t total = header[0], dim = header[1];
   const std::int64_t wanted = max_words > 0 ? std::min(max_words, total) : total;
+  // Every value takes at least two bytes ("0 "): a header that promises more
+  // than the file can hold is refused before the matrix is allocated.
+  const auto file_bytes = static_cast<std::int64_t>(fs::file_size(path));
+  if (dim > file_bytes / 2 || wanted > file_bytes / (2 * dim))
+    throw Error(fmt::format("{}:1: the header promises {} words of {} dimensions, more than a file of {} bytes can "
+                            "hold (every value takes at least 2 bytes); the header or the file is wrong",
+                            path, total, dim, file_bytes));
 
   WordVectors out;
   out.matrix = torch::empty({wanted, dim}, torch::kFloat32);
@@ -218,7 +226,7 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
   // in file order by one thread: words, duplicates, the first error and the
   // max_words cut stay exactly as a sequential reader's. Parsing dominates
   // (one float per ~7 bytes); the words and the index are cheap.
-  enum class LineStatus : std::uint8_t { kOk, kEmpty, kNoWord, kBadNumber, kWrongCount };
+  enum class LineStatus : std::uint8_t { kOk, kEmpty, kNoWord, kBadNumber, kNotFinite, kWrongCount };
   struct ParsedLine {
     LineStatus status = LineStatus::kOk;
     std::int64_t values = 0;
@@ -228,6 +236,7 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
   std::vector<ParsedLine> parsed;
   std::vector<float> staging;
   std::int64_t rows = 0, duplicates = 0;
+  std::string first_duplicate;
   std::int64_t next_line_number = reader.line_number() + 1;
   while (rows < wanted && reader.next_block(lines)) {
     const auto n = static_cast<std::int64_t>(lines.size());
@@ -260,6 +269,10 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
               result.status = LineStatus::kBadNumber;
               result.bad = std::string_view(p, next - p);
             }
+          } else if (result.values < dim && !std::isfinite(row[result.values]) && result.status == LineStatus::kOk) {
+            // "nan" and "inf" parse as floats; a map through them is NaN everywhere.
+            result.status = LineStatus::kNotFinite;
+            result.bad = std::string_view(p, next - p);
           }
           ++result.values;
           p = next;
@@ -279,12 +292,15 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
       if (result.status == LineStatus::kBadNumber)
         throw Error(fmt::format("{}:{}: word '{}': '{}' is not a number", path, line_number, word,
                                 std::string(result.bad.substr(0, 30))));
+      if (result.status == LineStatus::kNotFinite)
+        throw Error(fmt::format("{}:{}: word '{}': '{}' is not a finite number", path, line_number, word,
+                                std::string(result.bad.substr(0, 30))));
       if (result.status == LineStatus::kWrongCount)
         throw Error(fmt::format("{}:{}: word '{}' has {} values, the header says {}", path, line_number, word,
                                 result.values, dim));
       if (!out.index.emplace(word, rows).second) {
-        ++duplicates;  // keep the first vector, as MUSE does
-        continue;
+        if (duplicates++ == 0) first_duplicate = fmt::format("'{}' at line {}", word, line_number);
+        continue;  // keep the first vector, as MUSE does
       }
       std::memcpy(data + rows * dim, staging.data() + i * dim, sizeof(float) * dim);
       out.words.push_back(std::move(word));
@@ -295,6 +311,9 @@ WordVectors read_vec(const std::string& path, std::int64_t max_words) {
   if (rows < wanted && rows + duplicates < wanted)
     throw Error(fmt::format("{}: the header promises {} words but the file ends after {} (truncated?)", path, total,
                             rows + duplicates));
+  if (duplicates > 0)
+    std::fprintf(stderr, "%s: %lld duplicate word(s), the first %s; kept the first vector of each, as MUSE does\n",
+                 path.c_str(), static_cast<long long>(duplicates), first_duplicate.c_str());
   if (rows < wanted) out.matrix = out.matrix.narrow(0, 0, rows).clone();
   return out;
 }
@@ -333,6 +352,8 @@ WordPairs read_muse_dictionary(const std::string& path) {
                               reader.line_number(), fields.size(), std::string(line.substr(0, 60))));
     pairs.emplace_back(std::string(fields[0]), std::string(fields[1]));
   }
+  if (pairs.empty())
+    throw Error(fmt::format("{}: no word pairs; a MUSE dictionary has one 'source_word target_word' per line", path));
   return pairs;
 }
 

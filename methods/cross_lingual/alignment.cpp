@@ -215,6 +215,12 @@ void EmbeddingAlignment::setup(const SetupContext& ctx) {
     test_queries_.push_back(si->second);
     test_gold_.push_back(std::move(gold));
   }
+  // Coverage 0 would score nothing and leave the P@k columns out of the table.
+  if (test_queries_.empty())
+    throw Error(fmt::format("{}: none of its {} test source words has itself and a gold translation in the two "
+                            "vocabularies ({}, {}): nothing to score; check that the dictionary's languages and "
+                            "order match the vectors' (source, target)",
+                            dictionary_->name, gold_words.size(), source_data_->name, target_data_->name));
 }
 
 torch::Tensor EmbeddingAlignment::mapped_source() const { return torch::matmul(source_, mapping_.t()); }

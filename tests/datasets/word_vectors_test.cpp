@@ -78,6 +78,26 @@ TEST(WordVectors, MalformedFilesNameTheFileAndLine) {
   EXPECT_NE(error_for("3 1\na 1\nb 2\n").find("promises 3 words but the file ends after 2"), std::string::npos);
   EXPECT_NE(error_for("1 1\n 1\n").find("bad.vec:2: expected 'word v1 ... v1'"), std::string::npos);
   EXPECT_NE(message_of([&] { read_vec(dir.file("absent.vec")); }).find("absent.vec: no such"), std::string::npos);
+  // Values, not only syntax: NaN and inf parse as floats and once reached
+  // Procrustes as "linalg.svd ... non-finite values", naming no file.
+  EXPECT_NE(error_for("2 2\na 1 2\nb nan 1\n").find("bad.vec:3: word 'b': 'nan' is not a finite number"),
+            std::string::npos);
+  EXPECT_NE(error_for("1 2\na -inf 1\n").find("bad.vec:2: word 'a': '-inf' is not a finite number"), std::string::npos);
+  // A header claiming 999,999,999 dimensions once allocated 4 GB before
+  // rejecting a 20-byte file: refused from the file's size first.
+  EXPECT_NE(error_for("1 999999999\na 1 2 3\n").find("bad.vec:1: the header promises 1 words of 999999999 dimensions"),
+            std::string::npos);
+  EXPECT_NE(error_for("999999999 3\na 1 2 3\n").find("more than a file of"), std::string::npos);
+}
+
+// Duplicates are kept out as MUSE does, but no longer without a word.
+TEST(WordVectors, DuplicateWordsAreReported) {
+  TempDir dir;
+  const auto path = dir.write("v.vec", "4 1\na 1\nb 2\na 3\nc 4\n");
+  ::testing::internal::CaptureStderr();
+  read_vec(path);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("v.vec: 1 duplicate word(s), the first 'a' at line 4"), std::string::npos) << said;
 }
 
 TEST(WordVectors, NumbersAreExactlyWhatFromCharsGives) {
@@ -159,6 +179,9 @@ TEST(WordVectors, MuseDictionaries) {
   const auto bad = dir.write("bad.txt", "casa house\nmulti word entry\n");
   EXPECT_NE(message_of([&] { read_muse_dictionary(bad); }).find("bad.txt:2: expected 'source_word target_word', got 3"),
             std::string::npos);
+  // An empty test dictionary once scored nothing and exited 0.
+  const auto empty = dir.write("empty.txt", "\n\n");
+  EXPECT_NE(message_of([&] { read_muse_dictionary(empty); }).find("empty.txt: no word pairs"), std::string::npos);
 }
 
 }  // namespace

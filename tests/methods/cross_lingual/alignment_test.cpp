@@ -96,5 +96,17 @@ TEST(Alignment, CoverageAndTheOutOfVocabularyPolicy) {
   EXPECT_NEAR(final_metric(wrong, "test.p1_csls"), final_metric(dropped, "test.p1_csls") * 300 / 301, 1e-6);
 }
 
+// A test dictionary none of whose words the vocabularies have (swapped
+// languages, another language pair) once gave coverage 0, no P@k columns and
+// a finished run. Now the run fails saying so.
+TEST(Alignment, ADictionaryTheVocabulariesDoNotCoverFailsTheRun) {
+  RotatedVocabulary vocab;
+  const std::string foreign = vocab.dir.write("foreign.txt", "perro dog\ngato cat\n");
+  const auto r = train_small(vocab.experiment(1), "{name: procrustes}", 0, {"data.dictionary.test=" + foreign}, false);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_NE(r.message.find("none of its 2 test source words"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("foreign.txt"), std::string::npos) << r.message;
+}
+
 }  // namespace
 }  // namespace graft::testing
