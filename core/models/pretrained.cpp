@@ -121,9 +121,23 @@ class PretrainedBackbone : public Backbone {
     const ConfigNode* model = config.find("model");
     GRAFT_CHECK(model != nullptr, config_path, "the run has no `model:` to rebuild");
     net_ = register_module("net", model_registry().create(*model, "model", ctx));
+    // Only a finished run's checkpoint is its final state: a killed run's is
+    // an intermediate one and would start the transfer from the wrong model.
+    const std::string record_path = dir + "/run.h5";
+    GRAFT_CHECK(fs::exists(record_path), "model 'pretrained'", "{} has no run.h5: it is not a finished graft run", dir);
+    const RunRecord record = read_run_record(record_path);
+    GRAFT_CHECK(record.status == "finished", record_path,
+                "the run is {} (step {} of {}), not finished: run its experiment again to finish it first",
+                record.status, record.steps_done, record.total_steps);
     torch::serialize::InputArchive archive, strategy, part;
-    archive.load_from(checkpoint_path);
-    archive.read("strategy", strategy);
+    try {
+      archive.load_from(checkpoint_path);
+      archive.read("strategy", strategy);
+    } catch (const c10::Error& e) {
+      throw Error(fmt::format("{}: damaged checkpoint ({}); run its experiment again (delete the run folder {} "
+                              "first) to rebuild it",
+                              checkpoint_path, e.what_without_backtrace(), dir));
+    }
     if (!strategy.try_read(o.module, part))
       throw Error(fmt::format("{}: the method saved no module '{}'; modules: {}", checkpoint_path, o.module,
                               fmt::join(strategy.keys(), ", ")));

@@ -90,6 +90,31 @@ TEST(Pretrained, MissingModuleAndMissingKeysAreNamed) {
   }
 }
 
+// A killed run's checkpoint is an intermediate state: transfer from it was
+// silently from the wrong model. A damaged checkpoint once said only
+// "PytorchStreamReader failed reading zip archive", naming no file.
+TEST(Pretrained, AnUnfinishedRunOrADamagedCheckpointIsNamed) {
+  TempDir dir;
+  const std::string run = tiny_run(dir);
+  RunRecord record = read_run_record(run + "/run.h5");
+  record.status = "running";
+  record.steps_done = 10;
+  write_run_record(run + "/run.h5", record);
+  auto message = [&] {
+    try {
+      pretrained("{name: pretrained, run: " + run + "}");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("loaded");
+  };
+  EXPECT_NE(message().find("the run is running (step 10 of 30), not finished"), std::string::npos) << message();
+  record.status = "finished";
+  write_run_record(run + "/run.h5", record);
+  std::ofstream(run + "/checkpoint.pt", std::ios::trunc) << "not a checkpoint";
+  EXPECT_NE(message().find(run + "/checkpoint.pt: damaged checkpoint"), std::string::npos) << message();
+}
+
 /// Exports a small module with Debian's python3-torch (the same libtorch).
 std::string export_torchscript(const TempDir& dir, std::string& reference, std::string* cut_reference = nullptr) {
   const std::string script = dir.write("export.py", R"(import sys, torch
