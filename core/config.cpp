@@ -367,15 +367,19 @@ ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
   for (const ConfigNode* entry : base_paths) {
     if (!entry->is_scalar())
       throw ConfigError(fmt::format("{}: _base_: each entry must be a file path", entry->mark().str()));
-    const fs::path base_path = fs::weakly_canonical(path.parent_path() / entry->text());
+    // Loaded under the user's spelling (messages, and path options read from
+    // its folder keep a run's identity where the checkout lives); compared
+    // canonically to find cycles.
+    const fs::path base_path = (path.parent_path() / entry->text()).lexically_normal();
+    const fs::path canonical = fs::weakly_canonical(base_path);
     for (const auto& open : stack)
-      if (open == base_path)
+      if (open == canonical)
         throw ConfigError(fmt::format("{}: _base_: '{}' includes itself (cycle)", entry->mark().str(),
                                       entry->text()));
     if (!fs::exists(base_path))
       throw ConfigError(fmt::format("{}: _base_: file '{}' not found (paths are relative to {})",
                                     entry->mark().str(), base_path.string(), path.parent_path().string()));
-    stack.push_back(base_path);
+    stack.push_back(canonical);
     merged.merge_from(load_with_bases(base_path, stack), /*document_root=*/true);
     stack.pop_back();
   }
@@ -390,6 +394,22 @@ ConfigNode load_config_file(const std::string& path) {
   std::vector<fs::path> stack{fs::weakly_canonical(path)};
   // The user's spelling of the top file is kept in messages.
   return load_with_bases(fs::path(path), stack);
+}
+
+namespace {
+void mark_paths_resolved(ConfigNode& node) {
+  SourceMark mark = node.mark();
+  mark.paths_resolved = true;
+  node.set_mark(mark);
+  for (auto& item : node.items()) mark_paths_resolved(item);
+  for (auto& entry : node.entries()) mark_paths_resolved(entry.value);
+}
+}  // namespace
+
+ConfigNode load_run_config(const std::string& path) {
+  ConfigNode root = load_config_file(path);
+  mark_paths_resolved(root);
+  return root;
 }
 
 ConfigNode parse_config_text(const std::string& text, const std::string& origin) {

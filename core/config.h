@@ -17,6 +17,9 @@ struct SourceMark {
   std::string file;  ///< path as given, or "command line"
   int line = 0;      ///< 1-based; 0 when unknown
   int column = 0;    ///< 1-based; 0 when unknown
+  /// True in a saved run config (load_run_config): its paths were resolved
+  /// when the run was made, so they are not read from its folder again.
+  bool paths_resolved = false;
   std::string str() const;  ///< "file:line:column"
 };
 
@@ -84,6 +87,10 @@ struct ConfigNode::Entry {
 /// Loads a YAML file, resolving `_base_: path` or `_base_: [paths]` (relative
 /// to the including file, merged in order, then the file itself on top).
 ConfigNode load_config_file(const std::string& path);
+
+/// Loads the config.yaml a run saved. Its paths were resolved against the
+/// experiment file when the run was made, and stay as they are.
+ConfigNode load_run_config(const std::string& path);
 
 /// Parses YAML text (used for overrides and tests); `origin` names it in errors.
 ConfigNode parse_config_text(const std::string& text, const std::string& origin);

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 namespace graft {
 
@@ -52,6 +54,45 @@ double parse_double(const ConfigNode& node, const std::string& path) {
 
 std::string parse_string(const ConfigNode& node, const std::string& path) {
   return scalar_text(node, path, "a string");
+}
+
+std::string resolve_path_option(const std::string& text, const ConfigNode& node, const std::string& key_path,
+                                PathKind kind) {
+  namespace fs = std::filesystem;
+  const SourceMark& mark = node.mark();
+  const bool from_working_dir = mark.paths_resolved || mark.file.empty() || mark.file == "command line";
+  const fs::path base = from_working_dir ? fs::path() : fs::path(mark.file).parent_path();
+  const fs::path written(text);
+  const std::string resolved =
+      written.is_absolute() || base.empty() ? text : (base / written).lexically_normal().string();
+  const char* what = kind == PathKind::file ? "file" : "folder";
+  std::error_code ec;
+  const fs::file_status status = fs::status(resolved, ec);
+  if (!fs::exists(status)) {
+    std::string message = fmt::format("no such {}: {}", what, resolved);
+    if (!base.empty()) {
+      message += fmt::format(" (a relative path is read from the folder of the file that names it, {})", base.string());
+      // Earlier graft read paths from the working directory: say how to write
+      // an old experiment's path the new way.
+      if (fs::exists(written) && !written.is_absolute())
+        message += fmt::format("; '{}' exists from the working directory: write it as {}", text,
+                               fs::relative(fs::absolute(written), fs::absolute(base)).string());
+    }
+    config_fail(node, key_path, message);
+  }
+  if (kind == PathKind::file) {
+    if (fs::is_directory(status)) config_fail(node, key_path, fmt::format("{} is a folder; a file is expected", resolved));
+    if (!fs::is_regular_file(status))
+      config_fail(node, key_path,
+                  fmt::format("{} is not a regular file (a device, FIFO or socket); a file is expected", resolved));
+    if (!std::ifstream(resolved).is_open())
+      config_fail(node, key_path, fmt::format("{} cannot be read (check its permissions)", resolved));
+  } else {
+    if (!fs::is_directory(status)) config_fail(node, key_path, fmt::format("{} is not a folder", resolved));
+    fs::directory_iterator(resolved, ec);
+    if (ec) config_fail(node, key_path, fmt::format("{} cannot be read: {}", resolved, ec.message()));
+  }
+  return resolved;
 }
 
 std::string format_double(double value) {

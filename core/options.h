@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -49,6 +50,18 @@ std::int64_t parse_int(const ConfigNode& node, const std::string& path);
 double parse_double(const ConfigNode& node, const std::string& path);
 std::string parse_string(const ConfigNode& node, const std::string& path);
 std::string format_double(double value);
+
+/// What a path option names.
+enum class PathKind { file, folder };
+
+/// A path option's value as graft uses it: a relative path is read from the
+/// folder of the YAML file that wrote it (as `_base_` and `plugins` are), a
+/// command-line override's from the working directory. The result is that
+/// folder joined with the text (so a run started from the same directory keeps
+/// its identity), and it must exist as `kind` and be readable: a missing file
+/// is found by `graft validate`, not an hour into a sweep.
+std::string resolve_path_option(const std::string& text, const ConfigNode& node, const std::string& key_path,
+                                PathKind kind);
 
 template <class V>
 struct OptionTraits;
@@ -192,11 +205,23 @@ class OptionSet {
       return *this;
     }
 
+    /// For strings: a path to an existing file or folder (resolve_path_option).
+    /// Empty means "not given" and is left empty.
+    Field& path(PathKind kind) {
+      static_assert(std::is_same_v<V, std::string>, "path options are strings");
+      path_kind_ = kind;
+      constraint_text_.push_back(kind == PathKind::file ? "an existing file, relative to the YAML file"
+                                                        : "an existing folder, relative to the YAML file");
+      return *this;
+    }
+
     const std::string& key() const override { return key_; }
 
     void parse_into(T& target, const ConfigNode& node, const std::string& path) const override {
       V value = OptionTraits<V>::parse(node, path);
       validate(value, node, path);
+      if constexpr (std::is_same_v<V, std::string>)
+        if (path_kind_ && !value.empty()) value = resolve_path_option(value, node, path, *path_kind_);
       target.*member_ = std::move(value);
     }
 
@@ -249,6 +274,7 @@ class OptionSet {
     std::vector<std::string> constraint_text_;
     std::vector<std::function<bool(double)>> numeric_checks_;
     std::vector<std::string> choices_;
+    std::optional<PathKind> path_kind_;
   };
 
  private:

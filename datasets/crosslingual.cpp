@@ -483,7 +483,8 @@ std::string check_vec_file(const std::string& path, std::int64_t max_words) {
 
 void WordVectorsOptions::declare(OptionSet<WordVectorsOptions>& o) {
   o.add("language", &WordVectorsOptions::language, "a language of the package benchmark: en, es, fr");
-  o.add("path", &WordVectorsOptions::path, "or a .vec file of your own (fastText text format)");
+  o.add("path", &WordVectorsOptions::path, "or a .vec file of your own (fastText text format)")
+      .path(PathKind::file);
   o.add("max_words", &WordVectorsOptions::max_words, "keep the first (most frequent) N words, as MUSE does").min(1);
 }
 
@@ -509,8 +510,9 @@ WordVectorsData::WordVectorsData(Options options, const DataContext& ctx) {
 
 void BilingualDictionaryOptions::declare(OptionSet<BilingualDictionaryOptions>& o) {
   o.add("pair", &BilingualDictionaryOptions::pair, "a pair of the package benchmark: en-es, es-en, en-fr, fr-en");
-  o.add("train", &BilingualDictionaryOptions::train, "or a MUSE-format training dictionary of your own");
-  o.add("test", &BilingualDictionaryOptions::test, "and a MUSE-format test dictionary");
+  o.add("train", &BilingualDictionaryOptions::train, "or a MUSE-format training dictionary of your own")
+      .path(PathKind::file);
+  o.add("test", &BilingualDictionaryOptions::test, "and a MUSE-format test dictionary").path(PathKind::file);
 }
 
 BilingualDictionaryData::BilingualDictionaryData(Options options, const DataContext& ctx) {

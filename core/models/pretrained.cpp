@@ -70,9 +70,11 @@ struct PretrainedOptions {
   std::int64_t seed = 0;   ///< ...and seed
   std::string module = "backbone";
   static void declare(OptionSet<PretrainedOptions>& o) {
-    o.add("run", &PretrainedOptions::run, "folder of a finished graft run (holds config.yaml and checkpoint.pt)");
+    o.add("run", &PretrainedOptions::run, "folder of a finished graft run (holds config.yaml and checkpoint.pt)")
+        .path(PathKind::folder);
     o.add("experiment", &PretrainedOptions::experiment,
-          "instead of `run`: an experiment file whose run (variant, seed) is used, trained first if missing");
+          "instead of `run`: an experiment file whose run (variant, seed) is used, trained first if missing")
+        .path(PathKind::file);
     o.add("variant", &PretrainedOptions::variant, "with `experiment`: the variant (default: its only one)");
     o.add("seed", &PretrainedOptions::seed, "with `experiment`: the seed").min(0);
     o.add("module", &PretrainedOptions::module, "the method's module that is the backbone (backbone, encoder)");
@@ -117,7 +119,7 @@ class PretrainedBackbone : public Backbone {
     const std::string config_path = dir + "/config.yaml", checkpoint_path = dir + "/checkpoint.pt";
     GRAFT_CHECK(fs::exists(config_path) && fs::exists(checkpoint_path), "model 'pretrained'",
                 "{} is not a finished graft run (config.yaml and checkpoint.pt expected)", dir);
-    const ConfigNode config = load_config_file(config_path);
+    const ConfigNode config = load_run_config(config_path);
     const ConfigNode* model = config.find("model");
     GRAFT_CHECK(model != nullptr, config_path, "the run has no `model:` to rebuild");
     net_ = register_module("net", model_registry().create(*model, "model", ctx));
@@ -154,7 +156,8 @@ struct TorchScriptOptions {
   std::string file;
   std::string cut_at;
   static void declare(OptionSet<TorchScriptOptions>& o) {
-    o.add("file", &TorchScriptOptions::file, "a module saved with torch.jit.save; its forward gives the features");
+    o.add("file", &TorchScriptOptions::file, "a module saved with torch.jit.save; its forward gives the features")
+        .path(PathKind::file);
     o.add("cut_at", &TorchScriptOptions::cut_at,
           "features = the output of this top-level child: the children run in order up to it (an nn.Sequential, "
           "or a torchvision-style net: `avgpool` of a ResNet); empty: the module's own forward");

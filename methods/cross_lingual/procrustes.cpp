@@ -13,7 +13,8 @@ void ProcrustesOptions::declare(OptionSet<ProcrustesOptions>& o) {
   o.add("seed", &ProcrustesOptions::seed,
         "seed dictionary: train (the dictionary's train split), identical (same strings), numerals, file")
       .choices({"train", "identical", "numerals", "file"});
-  o.add("seed_path", &ProcrustesOptions::seed_path, "MUSE-format seed dictionary, for seed: file");
+  o.add("seed_path", &ProcrustesOptions::seed_path, "MUSE-format seed dictionary, for seed: file")
+      .path(PathKind::file);
   o.add("max_rank", &ProcrustesOptions::max_rank, "refinement rounds induce pairs among this many most frequent words")
       .min(1);
 }

@@ -1,6 +1,13 @@
 #include "core/options.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
+
+#include "tests/test_util.h"
 
 namespace graft {
 namespace {
@@ -79,6 +86,111 @@ TEST(Options, DocsShowDefaultsAndConstraints) {
   EXPECT_EQ(docs[0].default_value, "0.5");
   EXPECT_EQ(docs[0].constraint, ">= 0, <= 1");
   EXPECT_EQ(docs[2].constraint, "one of: fast, slow");
+}
+
+using testing::TempDir;
+
+struct PathOptions {
+  std::string data;
+  std::string root;
+  static void declare(OptionSet<PathOptions>& o) {
+    o.add("data", &PathOptions::data, "a data file").path(PathKind::file);
+    o.add("root", &PathOptions::root, "a data folder").path(PathKind::folder);
+  }
+};
+
+PathOptions parse_paths(const ConfigNode& node) {
+  return options_of<PathOptions>().parse(*node.find("data_set"), "data.source", "data set 'toy'");
+}
+
+std::string path_error_of(const ConfigNode& node) {
+  try {
+    parse_paths(node);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+/// Runs the test body from `dir`, as a user who starts graft there.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& dir) : saved_(std::filesystem::current_path()) {
+    std::filesystem::current_path(dir);
+  }
+  ~WorkingDirectory() { std::filesystem::current_path(saved_); }
+
+ private:
+  std::filesystem::path saved_;
+};
+
+TEST(PathOptions, RelativePathsAreReadFromTheFolderOfTheYamlFileThatWritesThem) {
+  TempDir dir;
+  dir.write("exp/train.csv", "x\n");
+  dir.write("exp/photos/a.txt", "");
+  dir.write("base/shared.csv", "x\n");
+  dir.write("exp/e.yaml", "_base_: ../base/b.yaml\ndata_set: {data: train.csv, root: photos}\n");
+  dir.write("base/b.yaml", "data_set: {data: shared.csv}\n");
+  WorkingDirectory cwd(dir.path());
+  const PathOptions o = parse_paths(load_config_file("exp/e.yaml"));
+  EXPECT_EQ(o.data, "exp/train.csv");  // the file's own value wins over the base's
+  EXPECT_EQ(o.root, "exp/photos");
+  // A value written in a `_base_` file is read from that file's folder.
+  dir.write("exp/f.yaml", "_base_: ../base/b.yaml\n");
+  const PathOptions from_base = parse_paths(load_config_file("exp/f.yaml"));
+  EXPECT_EQ(from_base.data, "base/shared.csv");
+}
+
+TEST(PathOptions, CommandLineAndSavedRunConfigPathsAreReadFromTheWorkingDirectory) {
+  TempDir dir;
+  dir.write("here.csv", "x\n");
+  dir.write("exp/e.yaml", "data_set: {}\n");
+  WorkingDirectory cwd(dir.path());
+  ConfigNode root = load_config_file("exp/e.yaml");
+  apply_override(root, "data_set.data=here.csv");
+  EXPECT_EQ(parse_paths(root).data, "here.csv");
+  // A run's saved config holds paths resolved when it was made: loading it
+  // from the run's folder must not read them from there again.
+  dir.write("runs/r1/config.yaml", "data_set: {data: here.csv}\n");
+  EXPECT_EQ(parse_paths(load_run_config("runs/r1/config.yaml")).data, "here.csv");
+  EXPECT_NE(path_error_of(load_config_file("runs/r1/config.yaml")).find("no such file: runs/r1/here.csv"),
+            std::string::npos);
+}
+
+TEST(PathOptions, AMissingPathNamesTheLineTheFolderAndTheNewSpellingOfAnOldPath) {
+  TempDir dir;
+  dir.write("exp/data/train.csv", "x\n");
+  dir.write("exp/e.yaml", "name: x\ndata_set: {data: exp/data/train.csv}\n");
+  WorkingDirectory cwd(dir.path());
+  const std::string e = path_error_of(load_config_file("exp/e.yaml"));
+  EXPECT_NE(e.find("exp/e.yaml:2:"), std::string::npos) << e;
+  EXPECT_NE(e.find("data.source.data"), std::string::npos) << e;
+  EXPECT_NE(e.find("no such file: exp/exp/data/train.csv"), std::string::npos) << e;
+  // The path worked when graft read it from the working directory: say how to write it now.
+  EXPECT_NE(e.find("write it as data/train.csv"), std::string::npos) << e;
+}
+
+TEST(PathOptions, AFileMustBeARegularReadableFileAndAFolderAFolder) {
+  TempDir dir;
+  dir.write("d/x.txt", "");
+  const std::string fifo = dir.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto error_for = [&](const std::string& yaml) {
+    return path_error_of(load_config_file(dir.write("e.yaml", yaml)));
+  };
+  EXPECT_NE(error_for("data_set: {data: d}").find("is a folder; a file is expected"), std::string::npos);
+  EXPECT_NE(error_for("data_set: {data: fifo}").find("not a regular file"), std::string::npos);
+  EXPECT_NE(error_for("data_set: {root: d/x.txt}").find("is not a folder"), std::string::npos);
+  EXPECT_NE(error_for("data_set: {root: nowhere}").find("no such folder"), std::string::npos);
+  if (geteuid() != 0) {  // root reads every file whatever its mode
+    dir.write("locked.csv", "x");
+    std::filesystem::permissions(dir.file("locked.csv"), std::filesystem::perms::none);
+    EXPECT_NE(error_for("data_set: {data: locked.csv}").find("cannot be read"), std::string::npos);
+  }
+  // Absolute paths are taken as they are; an empty value means "not given".
+  EXPECT_EQ(parse_paths(load_config_file(dir.write("e.yaml", "data_set: {data: " + dir.file("d/x.txt") + "}"))).data,
+            dir.file("d/x.txt"));
+  EXPECT_EQ(parse_paths(load_config_file(dir.write("e.yaml", "data_set: {data: ''}"))).data, "");
 }
 
 }  // namespace
