@@ -337,9 +337,10 @@ std::string read_config_text(const fs::path& path) {
     throw ConfigError(fmt::format("{}: not a regular file (a folder, a pipe or a device); an experiment file is a "
                                   "YAML file",
                                   path.string()));
-  if (fs::file_size(path) > kMaxConfigBytes)
-    throw ConfigError(fmt::format("{}: {} bytes; an experiment file may have at most {} (1 MiB)", path.string(),
-                                  fs::file_size(path), kMaxConfigBytes));
+  const auto size = fs::file_size(path, error);
+  if (!error && size > kMaxConfigBytes)
+    throw ConfigError(fmt::format("{}: {} bytes; an experiment file may have at most {} (1 MiB)", path.string(), size,
+                                  kMaxConfigBytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("{}: cannot read experiment file: {}", path.string(), std::strerror(errno)));
   std::stringstream buffer;
@@ -371,14 +372,28 @@ ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
     // its folder keep a run's identity where the checkout lives); compared
     // canonically to find cycles.
     const fs::path base_path = (path.parent_path() / entry->text()).lexically_normal();
-    const fs::path canonical = fs::weakly_canonical(base_path);
+    // error_code overloads throughout: a name too long for the file system
+    // once escaped as std::filesystem_error and ended graft (fuzz_experiment).
+    std::error_code error;
+    const fs::path canonical = fs::weakly_canonical(base_path, error);
+    if (error)
+      throw ConfigError(fmt::format("{}: _base_: '{}' cannot be opened: {}", entry->mark().str(), base_path.string(),
+                                    error.message()));
     for (const auto& open : stack)
       if (open == canonical)
         throw ConfigError(fmt::format("{}: _base_: '{}' includes itself (cycle)", entry->mark().str(),
                                       entry->text()));
-    if (!fs::exists(base_path))
+    if (entry->text().empty())
+      throw ConfigError(fmt::format("{}: _base_: an empty path; name a YAML file (relative to {})", entry->mark().str(),
+                                    path.parent_path().string()));
+    const fs::file_status status = fs::status(base_path, error);
+    if (!fs::exists(status))
       throw ConfigError(fmt::format("{}: _base_: file '{}' not found (paths are relative to {})",
                                     entry->mark().str(), base_path.string(), path.parent_path().string()));
+    if (!fs::is_regular_file(status))
+      throw ConfigError(fmt::format("{}: _base_: '{}' is not a regular file (a folder, a pipe or a device); name a "
+                                    "YAML file",
+                                    entry->mark().str(), base_path.string()));
     stack.push_back(canonical);
     merged.merge_from(load_with_bases(base_path, stack), /*document_root=*/true);
     stack.pop_back();
@@ -391,7 +406,9 @@ ConfigNode load_with_bases(const fs::path& path, std::vector<fs::path>& stack) {
 }  // namespace
 
 ConfigNode load_config_file(const std::string& path) {
-  std::vector<fs::path> stack{fs::weakly_canonical(path)};
+  std::error_code error;
+  std::vector<fs::path> stack{fs::weakly_canonical(path, error)};
+  if (error) throw ConfigError(fmt::format("{}: cannot open experiment file: {}", path, error.message()));
   // The user's spelling of the top file is kept in messages.
   return load_with_bases(fs::path(path), stack);
 }

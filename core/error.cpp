@@ -22,6 +22,15 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+std::string library_message(const std::exception& e) {
+  std::string text = e.what();
+  const auto backtrace = text.find("\nException raised from");
+  if (backtrace != std::string::npos) text.erase(backtrace);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.erase(text.begin());
+  return text;
+}
+
 std::string nearest_match(const std::string& wrong, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t best_distance = std::string::npos;

@@ -45,6 +45,13 @@ class RunFailed : public Error {
   using Error::Error;
 };
 
+/// What an exception from a library says, without what follows it: libtorch's
+/// c10::Error appends a C++ backtrace. Loading a damaged file can throw other
+/// types than c10::Error (torch::jit::ErrorReport from the unpickler), so the
+/// loaders catch std::exception, let graft's own errors through, and name the
+/// file with this text.
+std::string library_message(const std::exception& e);
+
 /// Levenshtein distance; used to suggest the nearest valid name.
 std::size_t edit_distance(const std::string& a, const std::string& b);
 

@@ -74,9 +74,10 @@ std::string resolve_path_option(const std::string& text, const ConfigNode& node,
       message += fmt::format(" (a relative path is read from the folder of the file that names it, {})", base.string());
       // Earlier graft read paths from the working directory: say how to write
       // an old experiment's path the new way.
-      if (fs::exists(written) && !written.is_absolute())
+      std::error_code error;
+      if (!written.is_absolute() && fs::exists(written, error))
         message += fmt::format("; '{}' exists from the working directory: write it as {}", text,
-                               fs::relative(fs::absolute(written), fs::absolute(base)).string());
+                               fs::relative(fs::absolute(written), fs::absolute(base), error).string());
     }
     config_fail(node, key_path, message);
   }

@@ -53,11 +53,14 @@ std::string plugin_abi_tag() { return GRAFT_PLUGIN_ABI_TAG(TORCH_VERSION_MAJOR, 
 const std::vector<std::string>& loaded_plugins() { return loaded(); }
 
 std::vector<std::string> load_plugin(const std::string& path_in) {
-  if (!fs::exists(path_in))
-    throw Error(fmt::format("plugin {}: no such file (build the plugin first, or fix the path)", path_in));
+  std::error_code error;  // error_code overloads: a name too long must not throw filesystem_error
+  const fs::file_status status = fs::status(path_in, error);
+  if (!fs::exists(status))
+    throw Error(fmt::format("plugin {}: no such file (build the plugin first, or fix the path){}", path_in,
+                            error && error != std::errc::no_such_file_or_directory ? ": " + error.message() : ""));
   // A folder gave "basic_filebuf::underflow error", /dev/zero read until
   // memory ran out: only a regular file is read for its ABI tag.
-  if (!fs::is_regular_file(path_in))
+  if (!fs::is_regular_file(status))
     throw Error(fmt::format("plugin {}: not a regular file (a folder, a pipe or a device); name the plugin's .so "
                             "file",
                             path_in));
@@ -114,7 +117,7 @@ std::string resolve_plugin_path(const std::string& name, const std::string& base
   folders.push_back(base_dir.empty() ? "." : base_dir);
   for (const auto& folder : folders)
     for (const auto& c : candidates)
-      if (fs::exists(fs::path(folder) / c)) return (fs::path(folder) / c).string();
+      if (std::error_code error; fs::exists(fs::path(folder) / c, error)) return (fs::path(folder) / c).string();
   std::string looked;
   for (const auto& folder : folders) looked += (looked.empty() ? "" : ", ") + folder;
   throw Error(fmt::format("plugin '{}' not found; looked in {} (set GRAFT_PLUGIN_PATH, or give a path)", name,

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -21,6 +22,7 @@
 #include "core/registries.h"
 #include "core/runtime.h"
 #include "core/schedule.h"
+#include "core/sealed_file.h"
 #include "core/strategy.h"
 
 namespace fs = std::filesystem;
@@ -89,20 +91,34 @@ struct SavedCheckpoint {
   torch::serialize::InputArchive archive;
 };
 
-/// Reads `path`; nullopt when it belongs to another config.
-std::optional<SavedCheckpoint> read_checkpoint(const std::string& path, const std::string& config_hash) {
-  SavedCheckpoint saved;
+/// Reads `path`; null when it belongs to another config. (A pointer, not an
+/// optional: InputArchive's copy constructor takes a non-const reference,
+/// which std::optional cannot hold under clang.)
+std::unique_ptr<SavedCheckpoint> read_checkpoint(const std::string& path, const std::string& config_hash) {
+  auto saved = std::make_unique<SavedCheckpoint>();
+  // Every read is guarded: an archive that loads but lacks a key, or holds
+  // another type under it, is as damaged as one that does not load.
   try {
-    saved.archive.load_from(path);
-  } catch (const c10::Error& e) {
+    const auto content = read_sealed_file(path, "checkpoint");
+    if (!content) {
+      std::fprintf(stderr, "%s: written by an earlier graft, without a seal; training again from step 0\n",
+                   path.c_str());
+      return nullptr;
+    }
+    saved->archive.load_from(content->data(), content->size());
+    c10::IValue value;
+    saved->archive.read("config_hash", value);
+    if (!value.isString() || value.toStringRef() != config_hash) return nullptr;
+    saved->archive.read("steps_done", value);
+    GRAFT_CHECK(value.isInt() && value.toInt() >= 0, path, "damaged checkpoint (steps_done is not a step count); "
+                "delete it to start the run afresh");
+    saved->steps_done = value.toInt();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
     throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
-                            e.what_without_backtrace()));
+                            library_message(e)));
   }
-  c10::IValue value;
-  saved.archive.read("config_hash", value);
-  if (value.toStringRef() != config_hash) return std::nullopt;
-  saved.archive.read("steps_done", value);
-  saved.steps_done = value.toInt();
   return saved;
 }
 
@@ -157,14 +173,30 @@ void save_checkpoint(const std::string& path, const std::string& config_hash, co
   }
   archive.write("streams", torch::tensor(positions, torch::kInt64));
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  const std::string temporary = temporary_sibling(path);
-  archive.save_to(temporary);
-  fs::rename(temporary, path);
+  std::ostringstream content;
+  archive.save_to(content);
+  write_sealed_file(path, content.str());
 }
 
-/// Restores the live objects from a checkpoint read from `path`.
+void restore_from_archive(SavedCheckpoint& saved, const std::string& path, Checkpoint& progress, Strategy& strategy,
+                          torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams);
+
+/// Restores the live objects from a checkpoint read from `path`; a key that
+/// is missing or of another type is an error naming the file.
 void restore_checkpoint(SavedCheckpoint& saved, const std::string& path, Checkpoint& progress, Strategy& strategy,
                         torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams) {
+  try {
+    restore_from_archive(saved, path, progress, strategy, optimizer, streams);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: damaged checkpoint ({}); delete it to start the run afresh", path,
+                            library_message(e)));
+  }
+}
+
+void restore_from_archive(SavedCheckpoint& saved, const std::string& path, Checkpoint& progress, Strategy& strategy,
+                          torch::optim::Optimizer* optimizer, std::vector<BatchStream>& streams) {
   torch::serialize::InputArchive& archive = saved.archive;
   progress.steps_done = saved.steps_done;
   c10::IValue value;
@@ -238,6 +270,12 @@ Chart pca_chart(const std::string& title, const std::vector<torch::Tensor>& feat
 }
 
 }  // namespace
+
+std::optional<std::int64_t> checkpoint_step(const std::string& path, const std::string& config_hash) {
+  const auto saved = read_checkpoint(path, config_hash);
+  if (!saved) return std::nullopt;
+  return saved->steps_done;
+}
 
 RunRecord train_run(const RunConfig& run, const std::string& results_dir, const TrainOptions& options) {
   // Data-parallel: rank 0 writes the results; the other ranks resume from
@@ -345,7 +383,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
 
     // Resume where a killed run left off, when its record reaches the checkpoint.
     std::int64_t first_step = 0;
-    std::optional<SavedCheckpoint> saved;
+    std::unique_ptr<SavedCheckpoint> saved;
     std::optional<RunRecord> partial;
     if (fs::exists(resume_path)) saved = read_checkpoint(resume_path, record.config_hash);
     if (saved) partial = record_to_resume(resume_record_path, saved->steps_done, options.label);
@@ -364,17 +402,19 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     if (first_step == 0) {
       initial_features = domain_features(*strategy, setup.domains, device);
       if (!initial_features.empty()) {
-        const std::string temporary = temporary_sibling(initial_features_path);
-        torch::save(initial_features, temporary);
-        fs::rename(temporary, initial_features_path);
+        std::ostringstream content;
+        torch::save(initial_features, content);
+        write_sealed_file(initial_features_path, content.str());
       }
     } else if (fs::exists(initial_features_path)) {
       try {
-        torch::load(initial_features, initial_features_path);
-      } catch (const c10::Error& e) {
+        const auto content = read_sealed_file(initial_features_path, "feature sample");
+        if (!content) throw Error("written by an earlier graft, without a seal");
+        torch::load(initial_features, content->data(), content->size());
+      } catch (const std::exception& e) {
         // Only the picture needs it: the run goes on without the "before" half.
         std::fprintf(stderr, "%s: damaged (%s); features.svg is left out for this run\n",
-                     initial_features_path.c_str(), e.what_without_backtrace());
+                     initial_features_path.c_str(), library_message(e).c_str());
         initial_features.clear();
       }
     }

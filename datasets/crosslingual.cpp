@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <ostream>
 #include <random>
@@ -311,6 +312,8 @@ std::uint64_t dictd_number(const std::string& text, const std::string& file, std
   for (char c : text) {
     const auto digit = alphabet.find(c);
     if (digit == std::string::npos) throw Error(fmt::format("{}:{}: '{}' is not a dictd number", file, line, text));
+    if (value > (std::numeric_limits<std::uint64_t>::max() >> 6))
+      throw Error(fmt::format("{}:{}: dictd number '{}' is too large", file, line, text));
     value = value * 64 + digit;
   }
   return value;
@@ -368,7 +371,9 @@ WordPairs read_freedict(const std::string& index_path, const std::string& dict_p
     if (headword.rfind("00database", 0) == 0 || headword.rfind("00-database", 0) == 0) continue;
     const auto offset = dictd_number(line.substr(tab1 + 1, tab2 - tab1 - 1), index_path, line_number);
     const auto length = dictd_number(line.substr(tab2 + 1), index_path, line_number);
-    if (offset + length > dict.size())
+    // Compared without adding: an offset near 2^64 once wrapped the sum
+    // around and passed (found by fuzz_freedict).
+    if (offset > dict.size() || length > dict.size() - offset)
       throw Error(fmt::format("{}:{}: entry '{}' points past the end of {}", index_path, line_number, headword,
                               dict_path));
     const std::string source = single_word(headword);

@@ -1,13 +1,16 @@
 #include "datasets/image_dataset.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/sealed_file.h"
 #include "datasets/sources.h"
 
 namespace fs = std::filesystem;
@@ -146,13 +149,18 @@ std::string derived_set_problem(const std::vector<torch::Tensor>& tensors, std::
 ImageSplits cached_derived(const std::string& cache, const std::string& file, std::int64_t num_classes,
                            const std::function<ImageSplits()>& make) {
   const std::string path = derived_dir(cache) + "/" + file;
-  if (fs::exists(path)) {
+  // A file without a seal was written by an earlier graft: rebuilt below
+  // (derived sets are made deterministically from checksummed sources).
+  const auto content = fs::exists(path) ? read_sealed_file(path, "derived data set") : std::nullopt;
+  if (fs::exists(path) && !content)
+    std::fprintf(stderr, "%s: written by an earlier graft, without a seal; rebuilding it\n", path.c_str());
+  if (content) {
     std::vector<torch::Tensor> tensors;
     try {
-      torch::load(tensors, path);
-    } catch (const c10::Error& e) {
+      torch::load(tensors, content->data(), content->size());
+    } catch (const std::exception& e) {
       throw Error(fmt::format("{}: damaged derived data set; delete it and it is rebuilt ({})", path,
-                              e.what_without_backtrace()));
+                              library_message(e)));
     }
     const std::string problem = derived_set_problem(tensors, num_classes);
     if (!problem.empty())
@@ -172,10 +180,9 @@ ImageSplits cached_derived(const std::string& cache, const std::string& file, st
     tensors.push_back(it == splits.end() ? torch::empty({0}, torch::kUInt8) : it->second.images);
     tensors.push_back(it == splits.end() ? torch::empty({0}, torch::kInt64) : it->second.labels);
   }
-  fs::create_directories(derived_dir(cache));
-  const std::string temporary = temporary_sibling(path);
-  torch::save(tensors, temporary);
-  fs::rename(temporary, path);
+  std::ostringstream sealed;
+  torch::save(tensors, sealed);
+  write_sealed_file(path, sealed.str());
   return splits;
 }
 

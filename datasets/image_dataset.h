@@ -54,10 +54,11 @@ void build_image_dataset(DataSet& data, const std::string& name, ImageSplits spl
                          std::int64_t num_classes, const std::vector<std::string>& task_names = {"label"});
 
 /// Loads a derived set from <cache>/derived/<file>, or builds it with `make`
-/// and stores it there (temporary name, then rename). A stored file is
-/// checked first (six tensors; uint8 [N, C, H, W] images; int64 labels in
+/// and stores it there sealed (core/sealed_file.h). A stored file is checked
+/// first (its seal; six tensors; uint8 [N, C, H, W] images; int64 labels in
 /// 0..num_classes-1, one per image; train and test not empty): one that is
-/// not sound is an error naming it, never a crash or a silent data set.
+/// not sound is an error naming it, never a crash or a silent data set. One
+/// without a seal (an earlier graft's) is rebuilt.
 ImageSplits cached_derived(const std::string& cache, const std::string& file, std::int64_t num_classes,
                            const std::function<ImageSplits()>& make);
 

@@ -23,7 +23,7 @@ std::vector<unsigned char> read_maybe_gzip(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw Error(fmt::format("{}: cannot open", path));
   std::vector<unsigned char> data;
-  std::vector<unsigned char> chunk(1 << 20);
+  std::vector<unsigned char> chunk(1 << 16);  // 64 KiB: a small file costs no 1 MiB zero-fill
   while (true) {
     const int n = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()));
     if (n < 0) {
@@ -59,7 +59,13 @@ torch::Tensor read_idx(const std::string& path) {
     const unsigned char* p = &data[4 + 4 * d];
     const std::int64_t n = (std::int64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     shape.push_back(n);
-    count *= static_cast<std::size_t>(n);
+    if (n == 0) throw Error(fmt::format("{}: IDX dimension {} is 0 (an empty or damaged file)", path, d + 1));
+    // Four dimensions near 2^32 overflow 64 bits, and a wrapped product once
+    // matched a tiny file (found by fuzz_idx).
+    if (__builtin_mul_overflow(count, static_cast<std::size_t>(n), &count))
+      throw Error(fmt::format("{}: IDX header promises dimensions {}, more values than any file holds (a damaged "
+                              "or wrong file)",
+                              path, fmt::join(shape, " x ")));
   }
   const std::size_t header = 4 + 4 * dims;
   if (data.size() - header != count)
@@ -150,6 +156,25 @@ void on_jpeg_error(j_common_ptr info) {
   (*info->err->format_message)(info, manager->message);
   std::longjmp(manager->jump, 1);
 }
+
+/// libjpeg's warnings (level -1) include "premature end of data", after
+/// which it fills the rest of the photo with grey: a truncated file would
+/// be a silently different image. They are errors here.
+void on_jpeg_message(j_common_ptr info, int level) {
+  if (level < 0) on_jpeg_error(info);
+}
+
+/// Photos above this many pixels are refused before their pixels are
+/// allocated: a damaged header can promise 65,535 x 65,535 (12 GiB). 2^27
+/// pixels (134 megapixels, 384 MiB as RGB) is more than any camera's photo.
+constexpr std::uint64_t kMaxPhotoPixels = std::uint64_t{1} << 27;
+
+void check_photo_size(const std::string& path, std::uint64_t width, std::uint64_t height) {
+  if (width * height > kMaxPhotoPixels)
+    throw Error(fmt::format("{}: the header says {} x {} pixels, more than graft reads ({} megapixels); a damaged "
+                            "file, or a photo to shrink first",
+                            path, width, height, kMaxPhotoPixels / 1000000));
+}
 }  // namespace
 
 torch::Tensor read_jpeg(const std::string& path) {
@@ -159,6 +184,7 @@ torch::Tensor read_jpeg(const std::string& path) {
   JpegErrorManager errors{};
   info.err = jpeg_std_error(&errors.base);
   errors.base.error_exit = on_jpeg_error;
+  errors.base.emit_message = on_jpeg_message;
   torch::Tensor image;
   if (setjmp(errors.jump)) {
     jpeg_destroy_decompress(&info);
@@ -168,6 +194,14 @@ torch::Tensor read_jpeg(const std::string& path) {
   jpeg_create_decompress(&info);
   jpeg_stdio_src(&info, file);
   jpeg_read_header(&info, TRUE);
+  if (static_cast<std::uint64_t>(info.image_width) * info.image_height > kMaxPhotoPixels) {
+    jpeg_destroy_decompress(&info);
+    std::fclose(file);
+    check_photo_size(path, info.image_width, info.image_height);
+  }
+  // libjpeg's own buffers (a progressive photo's coefficients) stay within
+  // what such a photo needs, whatever its header says about scans.
+  info.mem->max_memory_to_use = 1L << 30;
   info.out_color_space = JCS_RGB;
   jpeg_start_decompress(&info);
   image = torch::empty({info.output_height, info.output_width, 3}, torch::kUInt8);
@@ -194,6 +228,10 @@ torch::Tensor read_png(const std::string& path) {
     throw Error(fmt::format("{}: not a readable PNG ({})", path, why));
   }
   image.format = PNG_FORMAT_RGB;
+  if (static_cast<std::uint64_t>(image.width) * image.height > kMaxPhotoPixels) {
+    png_image_free(&image);
+    check_photo_size(path, image.width, image.height);
+  }
   auto pixels = torch::empty({static_cast<std::int64_t>(image.height), static_cast<std::int64_t>(image.width), 3},
                              torch::kUInt8);
   if (!png_image_finish_read(&image, nullptr, pixels.data_ptr<std::uint8_t>(), 0, nullptr)) {

@@ -36,7 +36,11 @@ class LineReader {
  public:
   explicit LineReader(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
     if (!file_) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-    buffer_.resize(1 << 22);
+    // 4 MiB blocks, but no larger than the file: a small dictionary should not
+    // cost a 4 MiB zero-filled buffer (the buffer grows for longer lines).
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    buffer_.resize(ec ? std::size_t{1} << 22 : std::clamp<std::size_t>(size + 1, 4096, std::size_t{1} << 22));
   }
   ~LineReader() {
     if (file_) std::fclose(file_);

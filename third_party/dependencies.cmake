@@ -6,10 +6,12 @@
 find_program(GRAFT_CCACHE ccache)
 if(GRAFT_CCACHE AND NOT GRAFT_AS_DEPENDENCY)
   # pch_defines/time_macros: let ccache reuse objects built with the torch PCH.
+  # CCACHE_BASEDIR: paths below the checkout are hashed relative to it, so a
+  # second clone (CI's clean one) reuses the objects of the first.
   set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env
       "CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime"
-      ${GRAFT_CCACHE})
-  set(CMAKE_C_COMPILER_LAUNCHER ${GRAFT_CCACHE})
+      "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" ${GRAFT_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" ${GRAFT_CCACHE})
 endif()
 
 # libtorch: Debian's libtorch-dev (1.13), or the one inside PyTorch:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages graft builds and runs with. Run as root (or
-# with sudo). Does nothing when everything is installed already.
+# with sudo). Does nothing when everything is installed already. Arguments
+# name more packages to install the same way.
 set -euo pipefail
 
 packages=(
@@ -21,6 +22,9 @@ packages=(
   libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)
   fasttext                         # word vectors for the cross-lingual benchmark
 )
+
+# Extra packages a caller needs besides these (fuzz/run.sh: clang and libFuzzer).
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

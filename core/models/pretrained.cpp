@@ -15,6 +15,7 @@
 #include "core/model.h"
 #include "core/registries.h"
 #include "core/run_record.h"
+#include "core/sealed_file.h"
 #include "core/trainer.h"
 
 namespace fs = std::filesystem;
@@ -133,12 +134,18 @@ class PretrainedBackbone : public Backbone {
                 record.status, record.steps_done, record.total_steps);
     torch::serialize::InputArchive archive, strategy, part;
     try {
-      archive.load_from(checkpoint_path);
+      const auto content = read_sealed_file(checkpoint_path, "checkpoint");
+      if (content)
+        archive.load_from(content->data(), content->size());
+      else  // written before checkpoints were sealed: read as it is
+        archive.load_from(checkpoint_path);
       archive.read("strategy", strategy);
-    } catch (const c10::Error& e) {
+    } catch (const Error& e) {
+      throw Error(fmt::format("{} (or run its experiment again, after deleting the run folder {})", e.what(), dir));
+    } catch (const std::exception& e) {
       throw Error(fmt::format("{}: damaged checkpoint ({}); run its experiment again (delete the run folder {} "
                               "first) to rebuild it",
-                              checkpoint_path, e.what_without_backtrace(), dir));
+                              checkpoint_path, library_message(e), dir));
     }
     if (!strategy.try_read(o.module, part))
       throw Error(fmt::format("{}: the method saved no module '{}'; modules: {}", checkpoint_path, o.module,
@@ -173,8 +180,8 @@ class TorchScriptBackbone : public Backbone {
     GRAFT_CHECK(!o.file.empty(), "model 'torchscript'", "`file` is required (a module saved with torch.jit.save)");
     try {
       module_ = torch::jit::load(o.file);
-    } catch (const c10::Error& e) {
-      throw Error(fmt::format("{}: cannot load TorchScript module: {}", o.file, e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("{}: cannot load TorchScript module: {}", o.file, library_message(e)));
     }
     if (!o.cut_at.empty()) {
       std::vector<std::string> names;

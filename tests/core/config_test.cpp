@@ -142,7 +142,18 @@ TEST(Config, LimitsOnSizeDepthAliasesAndFileKinds) {
   EXPECT_NE(load_error("/dev/zero").find("/dev/zero: not a regular file"), std::string::npos);
   ASSERT_EQ(mkfifo(dir.file("fifo.yaml").c_str(), 0600), 0);
   dir.write("child.yaml", "_base_: fifo.yaml\nsteps: 1\n");
-  EXPECT_NE(load_error(dir.file("child.yaml")).find("fifo.yaml: not a regular file"), std::string::npos);
+  const std::string fifo = load_error(dir.file("child.yaml"));
+  EXPECT_NE(fifo.find("child.yaml:1:9: _base_: '" + dir.file("fifo.yaml") + "' is not a regular file"),
+            std::string::npos) << fifo;
+  // Found by fuzz_experiment: `_base_: !tag` is an empty path, which named
+  // the folder but not the file and line that wrote it.
+  const std::string tagged = load_error(dir.write("tagged.yaml", "_base_: !base.yaml\nsteps: 1\n"));
+  EXPECT_NE(tagged.find("tagged.yaml:1:9: _base_: an empty path"), std::string::npos) << tagged;
+  // Also found by it: a name longer than the file system allows threw
+  // std::filesystem_error past graft's handlers.
+  const std::string long_name = load_error(dir.write("long.yaml", "_base_: " + std::string(300, 'b') + ".yaml\n"));
+  EXPECT_NE(long_name.find("long.yaml:1:9: _base_: '"), std::string::npos) << long_name;
+  EXPECT_NE(long_name.find("File name too long"), std::string::npos) << long_name;
 }
 
 // YAML lets quoted values run over lines; in an experiment file that is a

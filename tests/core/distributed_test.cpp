@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "core/sealed_file.h"
 #include "tests/test_util.h"
 
 namespace graft::testing {
@@ -43,7 +44,8 @@ void collect(torch::serialize::InputArchive& archive, const std::string& prefix,
 
 std::map<std::string, torch::Tensor> final_parameters(const std::string& run_dir) {
   torch::serialize::InputArchive archive, strategy;
-  archive.load_from(run_dir + "/checkpoint.pt");
+  const auto checkpoint = read_sealed_file(run_dir + "/checkpoint.pt", "checkpoint");
+  archive.load_from(checkpoint->data(), checkpoint->size());
   archive.read("strategy", strategy);
   std::map<std::string, torch::Tensor> out;
   collect(strategy, "", out);

@@ -103,6 +103,25 @@ TEST(Experiment, GridMustBeLists) {
   EXPECT_THROW(load_experiment(path, {}), ConfigError);
 }
 
+TEST(Experiment, DataFilesNamedInTheFileMustExistBesideIt) {
+  TempDir dir;
+  const std::string yaml = "name: x\ndata: {source: {name: word_vectors, path: en.vec}, dictionary: {name: "
+                           "bilingual_dictionary, test: test.txt}}\nmethod: procrustes\n";
+  const auto path = dir.write("exp/e.yaml", yaml);
+  try {
+    load_experiment(path, {});
+    FAIL() << "a missing .vec file was accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path + ":2:"), std::string::npos) << message;
+    EXPECT_NE(message.find("data.source.path: no such file: " + dir.file("exp/en.vec")), std::string::npos) << message;
+  }
+  dir.write("exp/en.vec", "1 2\na 0 1\n");
+  dir.write("exp/test.txt", "a b\n");
+  const Experiment e = load_experiment(path, {});
+  EXPECT_EQ(e.runs.at(0).data.at("source").find("path")->text(), dir.file("exp/en.vec"));
+}
+
 TEST(Experiment, EveryShippedExperimentValidates) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_dir() + "/experiments")) {
     if (entry.path().extension() != ".yaml" || entry.path().string().find("/base/") != std::string::npos) continue;

@@ -2,11 +2,13 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "core/registries.h"
 #include "core/runtime.h"
+#include "core/sealed_file.h"
 #include "core/strategy.h"
 #include "core/sweep.h"
 #include "tests/test_util.h"
@@ -112,6 +114,51 @@ TEST(Trainer, FinishedRunsAreNotRedoneButChangedConfigsAre) {
   EXPECT_EQ(again.trained, 0);
   EXPECT_EQ(again.reused, 1);
   EXPECT_EQ(run_experiment(load_experiment(file, {"optimizer.lr=0.01"}), {false}).trained, 1);
+}
+
+// fuzz_checkpoint found that a damaged type name in the archive throws
+// torch::jit::ErrorReport (not c10::Error), which terminated graft, and that
+// an archive without `steps_done` failed naming no file.
+TEST(Trainer, ACheckpointIsReadAsAResumeReadsItAndEveryDamageNamesTheFile) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: source_only}\n");
+  const Experiment experiment = load_experiment(file, {});
+  ASSERT_EQ(run_experiment(experiment, {false}).trained, 1);
+  const std::string run_dir = experiment.output_dir + "/runs/" + experiment.runs[0].run_id;
+  const std::string path = run_dir + "/checkpoint.pt";
+  const std::string hash = read_run_record(run_dir + "/run.h5").config_hash;
+  EXPECT_EQ(checkpoint_step(path, hash), std::optional<std::int64_t>(120));
+  EXPECT_EQ(checkpoint_step(path, "another config"), std::nullopt);
+
+  const auto error_of = [&](const std::string& damaged) {
+    try {
+      checkpoint_step(damaged, hash);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("read");
+  };
+  std::string bytes = *read_sealed_file(path, "checkpoint");
+  const auto type_name = bytes.find("c__torch__\nModule\n");  // the pickle's GLOBAL opcode
+  ASSERT_NE(type_name, std::string::npos);
+  bytes[type_name + 14] = '`';  // "Mod`le": one byte of the class name
+  const std::string renamed = dir.file("renamed.pt");
+  write_sealed_file(renamed, bytes);  // sealed as damaged, so that libtorch reads it
+  EXPECT_NE(error_of(renamed).find(renamed + ": damaged checkpoint"), std::string::npos) << error_of(renamed);
+  // Damaged on disk, the seal refuses it before libtorch reads a byte.
+  std::string on_disk = testing::read_text(path);
+  on_disk[on_disk.size() / 2] ^= 0x10;
+  const std::string flipped = dir.write("flipped.pt", on_disk);
+  EXPECT_NE(error_of(flipped).find(flipped + ": damaged checkpoint (its CRC-32"), std::string::npos)
+      << error_of(flipped);
+
+  torch::serialize::OutputArchive no_step;
+  no_step.write("config_hash", c10::IValue(hash));
+  const std::string without = dir.file("without_step.pt");
+  std::ostringstream no_step_bytes;
+  no_step.save_to(no_step_bytes);
+  write_sealed_file(without, no_step_bytes.str());
+  EXPECT_NE(error_of(without).find(without + ": damaged checkpoint"), std::string::npos) << error_of(without);
 }
 
 TEST(Trainer, WritesResolvedConfigRecordAndSummaries) {

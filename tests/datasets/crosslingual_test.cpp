@@ -35,6 +35,28 @@ TEST(Crosslingual, ReadsFreeDictEntriesAsSingleWordPairs) {
   EXPECT_FALSE(rev.count({"iceland", "islandia"}));  // capitalised headwords (names) are left out
 }
 
+// Found by fuzz_freedict: an offset near 2^64 wrapped `offset + length`
+// around, passed the bounds check, and substr threw std::out_of_range,
+// which ended graft.
+TEST(Crosslingual, FreeDictOffsetsPastTheDictionaryNameTheLine) {
+  TempDir dir;
+  const std::string dict = dir.write("d.dict", "abbey /abi/\nabadía\n");
+  const auto error_of = [&](const std::string& index_line) {
+    try {
+      read_freedict(dir.write("d.index", "abbey\tA\tU\n" + index_line), dict);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("read");
+  };
+  EXPECT_EQ(error_of(""), "read");
+  // 2^64 - 1 ("P" then ten "/", base 64), length 1: the sum wraps to 0.
+  EXPECT_NE(error_of("abbot\tP//////////\tB\n").find("d.index:2: entry 'abbot' points past the end of"),
+            std::string::npos) << error_of("abbot\tP//////////\tB\n");
+  EXPECT_NE(error_of("abbot\tA\t///////////////\n").find("d.index:2: dictd number '///////////////' is too large"),
+            std::string::npos);
+}
+
 TEST(Crosslingual, SplitIsDisjointKeepsEveryGoldAndIsFixed) {
   WordVectors en, es;
   for (int i = 0; i < 100; ++i) {

@@ -2,10 +2,13 @@
 #include "datasets/image_dataset.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/sealed_file.h"
 #include "tests/test_util.h"
 
 namespace graft {
@@ -18,11 +21,18 @@ std::vector<torch::Tensor> sound_set() {
           torch::zeros({2, 1, 2, 2}, torch::kUInt8), torch::tensor({3, 4}, torch::kInt64)};
 }
 
+/// `tensors` as cached_derived stores them: torch's archive, sealed.
+void store(const std::vector<torch::Tensor>& tensors, const std::string& path) {
+  std::ostringstream archive;
+  torch::save(tensors, archive);
+  write_sealed_file(path, archive.str());
+}
+
 /// What cached_derived says of `tensors` stored as the cache file "d.pt".
 std::string load_error(const std::vector<torch::Tensor>& tensors) {
   testing::TempDir cache;
   std::filesystem::create_directories(cache.file("derived"));
-  torch::save(tensors, cache.file("derived/d.pt"));
+  store(tensors, cache.file("derived/d.pt"));
   bool rebuilt = false;
   try {
     cached_derived(cache.path(), "d.pt", 10, [&] {
@@ -40,7 +50,7 @@ std::string load_error(const std::vector<torch::Tensor>& tensors) {
 TEST(CachedDerived, ASoundFileIsLoadedAsStored) {
   testing::TempDir cache;
   std::filesystem::create_directories(cache.file("derived"));
-  torch::save(sound_set(), cache.file("derived/d.pt"));
+  store(sound_set(), cache.file("derived/d.pt"));
   const ImageSplits splits = cached_derived(cache.path(), "d.pt", 10, [] { return ImageSplits{}; });
   ASSERT_EQ(splits.size(), 2u);  // no val
   EXPECT_TRUE(torch::equal(splits.at("train").labels, sound_set()[1]));
@@ -83,6 +93,58 @@ TEST(CachedDerived, AMalformedFileIsAnErrorNamingIt) {
     EXPECT_NE(message.find("derived/d.pt"), std::string::npos) << message;
     EXPECT_NE(message.find("delete it"), std::string::npos) << message;
   }
+}
+
+// Found by fuzz_derived_cache: a type name damaged in the archive's pickle
+// makes libtorch's unpickler throw torch::jit::ErrorReport, not c10::Error;
+// it escaped graft's handler and terminated the program.
+TEST(CachedDerived, ADamagedArchiveIsAnErrorNamingItWhateverLibtorchThrows) {
+  testing::TempDir cache;
+  std::filesystem::create_directories(cache.file("derived"));
+  const std::string path = cache.file("derived/d.pt");
+  std::ostringstream archive;
+  torch::save(sound_set(), archive);
+  std::string bytes = archive.str();
+  const auto type_name = bytes.find("c__torch__\nModule\n");  // the pickle's GLOBAL opcode
+  ASSERT_NE(type_name, std::string::npos);
+  bytes[type_name + 14] = '`';  // as the fuzzer did: "Mod`le", one byte of the class name
+  write_sealed_file(path, bytes);  // sealed as damaged: the seal alone would refuse it
+  try {
+    cached_derived(cache.path(), "d.pt", 10, [] { return ImageSplits{}; });
+    FAIL() << "a damaged archive was loaded";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path + ": damaged derived data set; delete it"), std::string::npos) << message;
+    EXPECT_EQ(message.find("Exception raised from"), std::string::npos) << message;  // no C++ backtrace
+  }
+}
+
+TEST(CachedDerived, AFileDamagedOnDiskIsRefusedByItsSealAndAnUnsealedOneIsRebuilt) {
+  testing::TempDir cache;
+  std::filesystem::create_directories(cache.file("derived"));
+  const std::string path = cache.file("derived/d.pt");
+  store(sound_set(), path);
+  std::string bytes = testing::read_text(path);
+  bytes[bytes.size() / 2] ^= 0x10;  // one flipped bit
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  bool rebuilt = false;
+  const auto make = [&] {
+    rebuilt = true;
+    return ImageSplits{{"train", {sound_set()[0], sound_set()[1]}}, {"test", {sound_set()[4], sound_set()[5]}}};
+  };
+  try {
+    cached_derived(cache.path(), "d.pt", 10, make);
+    FAIL() << "a damaged file was loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": damaged derived data set (its CRC-32 does not match"),
+              std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(rebuilt);
+  // An earlier graft wrote the archive bare: rebuilt, and sealed this time.
+  torch::save(sound_set(), path);
+  EXPECT_EQ(cached_derived(cache.path(), "d.pt", 10, make).size(), 2u);
+  EXPECT_TRUE(rebuilt);
+  EXPECT_TRUE(read_sealed_file(path, "derived data set").has_value());
 }
 
 }  // namespace

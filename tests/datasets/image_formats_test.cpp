@@ -63,6 +63,18 @@ TEST(Idx, MalformedCopiesGiveClearErrors) {
   short_data.resize(real.size() - 10);
   const auto wrong_size = error_of([&] { read_idx(write_gzip(dir, "short.gz", short_data)); });
   EXPECT_NE(wrong_size.find("promises 10000 values but the file holds 9990"), std::string::npos) << wrong_size;
+  // Found by fuzz_idx: four dimensions whose product wraps around 2^64 to the
+  // file's size were accepted, and libtorch then stopped the program.
+  const std::vector<unsigned char> wrapping{0, 0, 8, 4, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5,
+                                            0x14, 0, 0, 0, 0, 0, 0, 0};
+  const auto wrapped = error_of([&] { read_idx(write_bytes(dir, "wrap", wrapping)); });
+  EXPECT_NE(wrapped.find("wrap: IDX header promises dimensions 3318072773 x 3318072773 x 335544320,"),
+            std::string::npos) << wrapped;
+  // And a zero dimension beside huge ones made strides libtorch could not
+  // hold (a SEGV in clone): an IDX file has no empty dimension.
+  const std::vector<unsigned char> zero{0, 0, 8, 4, 0, 0, 0, 0, 0, 0, 0, 0x14, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5, 0xc5, 0xd5, 0xc5};
+  const auto empty = error_of([&] { read_idx(write_bytes(dir, "zero", zero)); });
+  EXPECT_NE(empty.find("zero: IDX dimension 1 is 0"), std::string::npos) << empty;
   auto gz = bytes_of(cached("fashion_mnist", "t10k-labels-idx1-ubyte.gz"));
   gz.resize(gz.size() / 2);
   const auto truncated = error_of([&] { read_idx(write_bytes(dir, "cut.gz", gz)); });
@@ -125,6 +137,25 @@ TEST(Jpeg, ReadsTheRealPhotosAndRejectsDamagedOnes) {
   data[0] = 0;
   const auto e = error_of([&] { read_jpeg(write_bytes(dir, "bad.jpg", data)); });
   EXPECT_NE(e.find("bad.jpg: not a readable JPEG"), std::string::npos) << e;
+  // Cut after its header, libjpeg warns and fills the rest with grey: a
+  // silently different photo. It is an error.
+  auto cut = bytes_of(cached("sklearn", "china.jpg"));
+  cut.resize(cut.size() / 2);
+  const auto truncated = error_of([&] { read_jpeg(write_bytes(dir, "cut.jpg", cut)); });
+  EXPECT_NE(truncated.find("cut.jpg: not a readable JPEG (Premature end of JPEG file)"), std::string::npos)
+      << truncated;
+  // Found by fuzz_jpeg: a header promising 65,000 x 65,000 pixels ran out of
+  // memory before the data were read. Refused from the header now.
+  auto huge = bytes_of(cached("sklearn", "china.jpg"));
+  for (std::size_t i = 0; i + 8 < huge.size(); ++i)
+    if (huge[i] == 0xFF && (huge[i + 1] == 0xC0 || huge[i + 1] == 0xC2)) {  // start of frame: height, width
+      huge[i + 5] = huge[i + 7] = 0xFD;
+      huge[i + 6] = huge[i + 8] = 0xE8;
+      break;
+    }
+  const auto too_big = error_of([&] { read_jpeg(write_bytes(dir, "huge.jpg", huge)); });
+  EXPECT_NE(too_big.find("huge.jpg: the header says 65000 x 65000 pixels, more than graft reads"), std::string::npos)
+      << too_big;
 }
 
 TEST(Png, ReadsColourAndGreyPhotosAndRejectsDamagedOnes) {
@@ -141,6 +172,19 @@ TEST(Png, ReadsColourAndGreyPhotosAndRejectsDamagedOnes) {
   data.resize(300);
   const auto e = error_of([&] { read_png(write_bytes(dir, "bad.png", data)); });
   EXPECT_NE(e.find("bad.png: not a readable PNG"), std::string::npos) << e;
+  // A header promising 65,000 x 65,000 pixels (its CRC mended) is refused
+  // before anything is allocated.
+  auto huge = bytes_of(cached("skimage", "coffee.png"));
+  for (int at : {16, 20}) {  // IHDR width, height: big-endian
+    huge[at] = 0;
+    huge[at + 1] = 0;
+    huge[at + 2] = 0xFD;
+    huge[at + 3] = 0xE8;
+  }
+  const uLong crc = crc32(crc32(0, nullptr, 0), huge.data() + 12, 17);  // over "IHDR" and its 13 bytes
+  for (int i = 0; i < 4; ++i) huge[29 + i] = static_cast<unsigned char>(crc >> (24 - 8 * i));
+  const auto too_big = error_of([&] { read_png(write_bytes(dir, "huge.png", huge)); });
+  EXPECT_NE(too_big.find("huge.png: the header says 65000 x 65000 pixels"), std::string::npos) << too_big;
   const auto other = error_of([&] { read_photo(dir.write("photo.gif", "GIF89a")); });
   EXPECT_NE(other.find("unknown photo format '.gif'; valid: .jpg, .jpeg, .png"), std::string::npos) << other;
 }

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/registries.h"
+#include "core/sealed_file.h"
 #include "core/strategy.h"
 #include "tests/methods/method_test_util.h"
 
@@ -48,7 +49,8 @@ TEST(Pretrained, GraftCheckpointGivesTheSourceModelsOutputs) {
   ctx.make_backbone = [](const std::vector<std::int64_t>& s) { return pretrained("{name: mlp, hidden: [8, 8]}", s); };
   method->setup(ctx);
   torch::serialize::InputArchive archive, strategy;
-  archive.load_from(run + "/checkpoint.pt");
+  const auto checkpoint = read_sealed_file(run + "/checkpoint.pt", "checkpoint");
+  archive.load_from(checkpoint->data(), checkpoint->size());
   archive.read("strategy", strategy);
   method->load(strategy);
   const auto x = torch::randn({5, 2});

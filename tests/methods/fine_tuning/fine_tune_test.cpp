@@ -4,6 +4,7 @@
 
 #include "core/models/pretrained.h"
 #include "core/registries.h"
+#include "core/sealed_file.h"
 #include "tests/methods/method_test_util.h"
 
 namespace graft {
@@ -130,7 +131,8 @@ TEST(FineTuneOutcome, LinearProbeLeavesTheBackboneUnchangedThroughARun) {
   torch::manual_seed(99);
   auto trained = model_registry().create(e.runs[0].model, "model", ModelContext{{2}});
   torch::serialize::InputArchive archive, strategy, backbone;
-  archive.load_from(dir.file("run/checkpoint.pt"));
+  const auto checkpoint = read_sealed_file(dir.file("run/checkpoint.pt"), "checkpoint");
+  archive.load_from(checkpoint->data(), checkpoint->size());
   archive.read("strategy", strategy);
   strategy.read("backbone", backbone);
   load_module_checked(*trained, backbone, "checkpoint");
