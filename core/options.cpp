@@ -65,7 +65,7 @@ std::string resolve_path_option(const std::string& text, const ConfigNode& node,
   const fs::path written(text);
   const std::string resolved =
       written.is_absolute() || base.empty() ? text : (base / written).lexically_normal().string();
-  const char* what = kind == PathKind::file ? "file" : "folder";
+  const char* what = kind == PathKind::file ? "file" : kind == PathKind::folder ? "folder" : "file or folder";
   std::error_code ec;
   const fs::file_status status = fs::status(resolved, ec);
   if (!fs::exists(status)) {
@@ -81,6 +81,7 @@ std::string resolve_path_option(const std::string& text, const ConfigNode& node,
     }
     config_fail(node, key_path, message);
   }
+  if (kind == PathKind::file_or_folder) kind = fs::is_directory(status) ? PathKind::folder : PathKind::file;
   if (kind == PathKind::file) {
     if (fs::is_directory(status)) config_fail(node, key_path, fmt::format("{} is a folder; a file is expected", resolved));
     if (!fs::is_regular_file(status))

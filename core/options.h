@@ -52,7 +52,7 @@ std::string parse_string(const ConfigNode& node, const std::string& path);
 std::string format_double(double value);
 
 /// What a path option names.
-enum class PathKind { file, folder };
+enum class PathKind { file, folder, file_or_folder };
 
 /// A path option's value as graft uses it: a relative path is read from the
 /// folder of the YAML file that wrote it (as `_base_` and `plugins` are), a
@@ -210,8 +210,9 @@ class OptionSet {
     Field& path(PathKind kind) {
       static_assert(std::is_same_v<V, std::string>, "path options are strings");
       path_kind_ = kind;
-      constraint_text_.push_back(kind == PathKind::file ? "an existing file, relative to the YAML file"
-                                                        : "an existing folder, relative to the YAML file");
+      constraint_text_.push_back(kind == PathKind::file     ? "an existing file, relative to the YAML file"
+                                 : kind == PathKind::folder ? "an existing folder, relative to the YAML file"
+                                                            : "an existing file or folder, relative to the YAML file");
       return *this;
     }
 

@@ -2,7 +2,8 @@
 """Writes the seed corpus of each fuzzer under fuzz/corpus/<target>/ from real
 files: graft's data cache (`graft data fetch all`), the repo's experiment
 files, Debian's git logo (PNG), and a Fashion-MNIST image compressed with
-cjpeg (Debian's libjpeg-turbo-progs). The checkpoint and derived-cache seeds
+cjpeg (Debian's libjpeg-turbo-progs) and numpy arrays (run it with
+Debian's /usr/bin/python3, which has python3-numpy). The checkpoint and derived-cache seeds
 are written by graft itself (fuzz/run.sh --seeds). Run once; the corpus is
 committed, and the fuzzers add what they find to it."""
 import gzip, json, os, pathlib, shutil, struct, subprocess, sys, zlib
@@ -78,6 +79,19 @@ for name in ["git-logo.png", "git-favicon.png"]:
     path = pathlib.Path("/usr/share/gitweb/static") / name
     if path.exists():
         put("png", name, path.read_bytes())
+
+# numpy arrays, as Debian's python3-numpy writes them.
+try:
+    import io
+    import numpy as np
+    for name, array in [("f4.npy", np.arange(6, dtype="<f4").reshape(2, 3) / 7),
+                        ("i8_fortran_big.npy", np.asfortranarray(np.arange(6, dtype=">i8").reshape(3, 2))),
+                        ("u1_scalar.npy", np.array(7, dtype="u1"))]:
+        buffer = io.BytesIO()
+        np.save(buffer, array)
+        put("npy", name, buffer.getvalue())
+except ImportError:
+    print("numpy not found (Debian python3-numpy): no .npy seeds", file=sys.stderr)
 
 # JPEG: the first Fashion-MNIST image through cjpeg, baseline and progressive.
 cjpeg = shutil.which("cjpeg") or os.environ.get("CJPEG")

@@ -16,6 +16,7 @@
 #include "datasets/crosslingual.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_formats.h"
+#include "datasets/npy.h"
 #include "datasets/word_vectors.h"
 
 namespace graft::fuzz {
@@ -174,6 +175,14 @@ int derived_cache(const std::uint8_t* data, std::size_t size) {
   fs::create_directories(scratch() + "/derived");
   const std::string path = write_input("derived/set.pt", data, size);
   return expect_named_errors({path}, [&] { cached_derived(scratch(), "set.pt", 10, small_set); });
+}
+
+int npy(const std::uint8_t* data, std::size_t size) {
+  return read_file_input("array.npy", data, size, [](const std::string& p) {
+    const NpyArray array = read_npy(p);
+    // What the reader promises: as many bytes as the shape says.
+    if (array.data.size() != static_cast<std::size_t>(array.count()) * array.element_size()) std::abort();
+  });
 }
 
 }  // namespace graft::fuzz

@@ -25,5 +25,6 @@ int png(const std::uint8_t* data, std::size_t size);          ///< PNG (read_pho
 int jpeg(const std::uint8_t* data, std::size_t size);         ///< JPEG (read_photo)
 int checkpoint(const std::uint8_t* data, std::size_t size);   ///< a run's checkpoint.pt (checkpoint_step)
 int derived_cache(const std::uint8_t* data, std::size_t size);  ///< a derived data set's .pt (cached_derived)
+int npy(const std::uint8_t* data, std::size_t size);          ///< numpy .npy (read_npy)
 
 }  // namespace graft::fuzz

