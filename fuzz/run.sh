@@ -39,8 +39,12 @@ done
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
   ./third_party/install-debian-packages.sh clang libclang-rt-14-dev
 fi
+# Configured every time (seconds): a target added since the last build is
+# then known to the build below, which names the targets.
 if [ ! -f build-fuzz/CMakeCache.txt ]; then
   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DGRAFT_FUZZ=ON -DGRAFT_BUILD_TESTS=OFF
+else
+  cmake -S . -B build-fuzz >/dev/null
 fi
 cmake --build build-fuzz -j"$(nproc)" --target graft_cli $(printf 'fuzz_%s ' "${targets[@]}")
 
