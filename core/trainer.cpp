@@ -413,7 +413,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
         torch::load(initial_features, content->data(), content->size());
       } catch (const std::exception& e) {
         // Only the picture needs it: the run goes on without the "before" half.
-        std::fprintf(stderr, "%s: damaged (%s); features.svg is left out for this run\n",
+        std::fprintf(stderr, "%s: cannot be used (%s); features.svg is left out for this run\n",
                      initial_features_path.c_str(), library_message(e).c_str());
         initial_features.clear();
       }
