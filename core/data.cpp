@@ -1,5 +1,7 @@
 #include "core/data.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -28,12 +30,62 @@ const Split& DataSet::split(const std::string& split_name) const {
   return it->second;
 }
 
+const TransformPipeline* DataSet::transforms_for(const std::string& split_name) const {
+  auto it = transforms.find(split_name);
+  if (it == transforms.end()) it = transforms.find("test");
+  return it == transforms.end() ? nullptr : it->second.get();
+}
+
+std::int64_t Split::size() const {
+  if (reader) return reader->size();
+  return inputs.defined() ? inputs.size(0) : 0;
+}
+
+Split Split::select(const torch::Tensor& rows) const {
+  if (reader) throw Error("Split::select: a split read from disk is selected by its files, not its rows");
+  Split out;
+  out.inputs = inputs.index_select(0, rows);
+  for (const auto& [name, t] : targets) out.targets[name] = t.index_select(0, rows);
+  return out;
+}
+
+ImagePlan ImagePlan::whole(std::int64_t width, std::int64_t height) {
+  ImagePlan plan;
+  plan.width = width;
+  plan.height = height;
+  plan.x1 = static_cast<double>(width);
+  plan.y1 = static_cast<double>(height);
+  return plan;
+}
+
+void ImagePlan::crop(double left, double top, double w, double h) {
+  // The current image maps linearly onto the box; so does any part of it.
+  // A flip planned earlier mirrors the current image: mirror the part too.
+  if (flip) left = static_cast<double>(width) - left - w;
+  const double sx = (x1 - x0) / static_cast<double>(width), sy = (y1 - y0) / static_cast<double>(height);
+  const double nx0 = x0 + left * sx, ny0 = y0 + top * sy;
+  x0 = nx0, y0 = ny0, x1 = nx0 + w * sx, y1 = ny0 + h * sy;
+  width = static_cast<std::int64_t>(std::lround(w));
+  height = static_cast<std::int64_t>(std::lround(h));
+}
+
 const torch::Tensor& Batch::target(const std::string& name) const {
   auto it = targets.find(name);
   if (it == targets.end())
     throw Error(fmt::format("batch has no target '{}' (targets: {}); is the stream labelled?", name,
                             joined_keys(targets)));
   return it->second;
+}
+
+HeldOutRows hold_out_rows(std::int64_t n, double val_fraction, double test_fraction, std::uint64_t split_seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(split_seed);
+  const torch::Tensor order = torch::randperm(n, generator, torch::kInt64);
+  const auto val = static_cast<std::int64_t>(val_fraction * static_cast<double>(n));
+  const auto test = static_cast<std::int64_t>(test_fraction * static_cast<double>(n));
+  if (n - val - test <= 0)
+    throw Error(fmt::format("{} examples leave none to train on after holding out {} + {}", n, val, test));
+  auto sorted = [](const torch::Tensor& rows) { return std::get<0>(rows.sort()); };
+  return {sorted(order.slice(0, val + test, n)), sorted(order.slice(0, 0, val)), sorted(order.slice(0, val, val + test))};
 }
 
 namespace {
@@ -71,45 +123,6 @@ torch::Tensor prepare_inputs(const DataSet& data, const torch::Tensor& raw, cons
     x = (x - mean) / std;
   }
   return x.to(device);
-}
-
-BatchStream::BatchStream(const DataSet& data, const Split& split, std::int64_t batch_size, std::uint64_t seed,
-                         bool labelled, torch::Device device)
-    : data_(data), split_(split), batch_size_(batch_size), seed_(seed), labelled_(labelled), device_(device) {
-  if (split.size() == 0) throw Error(fmt::format("data set '{}': a training split is empty", data.name));
-  // Never ask for more than the split holds: small sets (two moons) get
-  // full-batch steps rather than an error.
-  batch_size_ = std::min(batch_size_, split.size());
-  reshuffle();
-}
-
-std::int64_t BatchStream::batches_per_epoch() const { return split_.size() / batch_size_; }
-
-void BatchStream::reshuffle() {
-  // One generator per (stream seed, epoch): the order depends on nothing else.
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000003ULL + static_cast<std::uint64_t>(epoch_));
-  order_ = torch::randperm(split_.size(), generator, torch::TensorOptions().dtype(torch::kInt64));
-}
-
-void BatchStream::restore(std::int64_t epoch, std::int64_t position) {
-  epoch_ = epoch;
-  position_ = position;
-  reshuffle();
-}
-
-Batch BatchStream::next() {
-  if (position_ + batch_size_ > split_.size()) {  // drop the ragged tail, start a new epoch
-    ++epoch_;
-    position_ = 0;
-    reshuffle();
-  }
-  const torch::Tensor index = order_.slice(0, position_, position_ + batch_size_);
-  position_ += batch_size_;
-  Batch batch;
-  batch.inputs = prepare_inputs(data_, split_.inputs.index_select(0, index), device_, /*augment=*/true);
-  if (labelled_)
-    for (const auto& [name, target] : split_.targets) batch.targets[name] = target.index_select(0, index).to(device_);
-  return batch;
 }
 
 }  // namespace graft

@@ -34,6 +34,9 @@ struct ExperimentSettings {
   std::string device = "cpu";
   std::int64_t threads = 0;
   std::int64_t blas_threads = 0;
+  std::int64_t workers = 2;
+  std::int64_t prefetch = 4;
+  std::string sampler = "shuffled";
   std::vector<std::string> report;
   std::vector<std::string> selection;
   ConfigNode tasks;
@@ -62,6 +65,15 @@ struct ExperimentSettings {
     o.add("device", &S::device, "auto, cpu, cuda or cuda:N");
     o.add("threads", &S::threads, "libtorch intra-op threads (0: OMP_NUM_THREADS if set, else every core)").min(0);
     o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: one; raise it with threads: 1 for MLPs)").min(0);
+    o.add("workers", &S::workers,
+          "threads decoding and transforming data read from disk (0: the training thread); the inputs do not "
+          "depend on it")
+        .min(0);
+    o.add("prefetch", &S::prefetch, "batches of data read from disk prepared ahead of the one in use").min(1);
+    o.add("sampler", &S::sampler,
+          "order of training streams: shuffled (every example once per epoch) or class_balanced (classes drawn "
+          "uniformly)")
+        .choices({"shuffled", "class_balanced"});
     o.add("report", &S::report, "metrics shown in the table (default: all final metrics)");
     o.add("selection", &S::selection,
           "model selection: for each metric S listed, the table adds <first report metric>@S, its value at the "
@@ -154,6 +166,9 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   run.device = s.device;
   run.threads = s.threads;
   run.blas_threads = s.blas_threads;
+  run.workers = s.workers;
+  run.prefetch = s.prefetch;
+  run.sampler = s.sampler;
   run.report = s.report;
   run.selection = s.selection;
   run.tasks = parse_tasks(s.tasks, "tasks");
@@ -174,6 +189,11 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   r.set("device", ConfigNode::scalar(s.device));
   r.set("threads", ConfigNode::scalar(std::to_string(s.threads)));
   r.set("blas_threads", ConfigNode::scalar(std::to_string(s.blas_threads)));
+  r.set("workers", ConfigNode::scalar(std::to_string(s.workers)));
+  r.set("prefetch", ConfigNode::scalar(std::to_string(s.prefetch)));
+  // Written only when it is not the default, so that runs made before there
+  // was a choice keep their identity and are not redone.
+  if (s.sampler != "shuffled") r.set("sampler", ConfigNode::scalar(s.sampler));
   if (!s.plugins.empty()) r.set("plugins", *dumped.find("plugins"));
   return run;
 }
@@ -184,7 +204,10 @@ std::string run_identity(const ConfigNode& resolved) {
   ConfigNode copy = resolved;
   auto& entries = copy.entries();
   entries.erase(std::remove_if(entries.begin(), entries.end(),
-                               [](const ConfigNode::Entry& e) { return e.key == "threads" || e.key == "blas_threads"; }),
+                               [](const ConfigNode::Entry& e) {
+                                 return e.key == "threads" || e.key == "blas_threads" || e.key == "workers" ||
+                                        e.key == "prefetch";
+                               }),
                 entries.end());
   return copy.hash();
 }

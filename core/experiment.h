@@ -29,7 +29,7 @@ namespace graft {
 /// One cell of an experiment: everything a single training run needs.
 /// The identity of a run's config for "is this the same run?": the resolved
 /// config's hash without the keys that only say how fast it runs (threads,
-/// blas_threads), so a run finished with 2 threads is kept when the same sweep
+/// blas_threads, workers, prefetch), so a run finished with 2 threads is kept when the same sweep
 /// runs as parallel jobs or Slurm tasks with other thread counts.
 std::string run_identity(const ConfigNode& resolved);
 
@@ -50,6 +50,9 @@ struct RunConfig {
   std::string device;
   std::int64_t threads = 0;
   std::int64_t blas_threads = 0;
+  std::int64_t workers = 2;            ///< threads decoding data read from disk
+  std::int64_t prefetch = 4;           ///< batches prepared ahead
+  std::string sampler = "shuffled";    ///< order of training streams (core/sampling.h)
   std::vector<std::string> report;     ///< metrics shown in the table (all if empty)
   std::vector<std::string> selection;  ///< model-selection metrics: each adds "<metric>@<selector>" columns
   std::vector<TaskSpec> tasks;         ///< multi-task experiments: what to predict (empty: "label")

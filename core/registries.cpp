@@ -37,8 +37,14 @@ ScheduleRegistry& schedule_registry() {
   return registry;
 }
 
+TransformRegistry& transform_registry() {
+  static TransformRegistry registry("transform");
+  return registry;
+}
+
 std::vector<RegistryBase*> all_registries() {
-  return {&method_registry(), &model_registry(), &dataset_registry(), &optimizer_registry(), &schedule_registry()};
+  return {&method_registry(),    &model_registry(),    &dataset_registry(),
+          &optimizer_registry(), &schedule_registry(), &transform_registry()};
 }
 
 }  // namespace graft

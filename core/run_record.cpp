@@ -1,5 +1,6 @@
 #include "core/run_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -105,6 +106,32 @@ void write_table(hid_t file, const char* name, const ScalarTable& table) {
                fmt::format("HDF5: cannot create group '{}'", name));
   write_vector(group, "step", table.steps);
   for (const auto& [column, values] : table.columns) write_vector(group, column, values);
+}
+
+void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values) {
+  Handle type = string_type();
+  const hsize_t dims[1] = {values.size()};
+  Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose, "HDF5: dataspace");
+  Handle set(H5Dcreate2(group, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+             "HDF5: cannot create " + name);
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  if (!values.empty()) check(H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "write " + name);
+}
+
+std::vector<std::string> read_strings(hid_t group, const std::string& name, const std::string& file) {
+  Handle type = string_type();
+  Handle set(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, fmt::format("{}: cannot open {}", file, name));
+  Handle space(H5Dget_space(set), H5Sclose, "HDF5: dataspace");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<char*> pointers(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
+  if (n > 0) check(H5Dread(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), fmt::format("{}: read {}", file, name));
+  std::vector<std::string> out;
+  for (char* p : pointers) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
 }
 
 bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
@@ -220,6 +247,11 @@ void write_run_record(const std::string& path, const RunRecord& r) {
                  H5Dclose, fmt::format("HDF5: cannot create final/{}", name));
       check(H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value), "write final/" + name);
     }
+    if (!r.classes.empty()) {
+      Handle classes(H5Gcreate2(file, "classes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                     "HDF5: cannot create group 'classes'");
+      for (const auto& [domain, names] : r.classes) write_strings(classes, domain, names);
+    }
     check(H5Fflush(file, H5F_SCOPE_GLOBAL), fmt::format("cannot flush '{}'", temporary));
   }
   std::filesystem::rename(temporary, path);
@@ -262,6 +294,10 @@ RunRecord read_run_record(const std::string& path) {
             fmt::format("{}: read final/{}", path, name));
       r.final_metrics[name] = value;
     }
+  }
+  if (H5Lexists(file, "classes", H5P_DEFAULT) > 0) {
+    Handle group(H5Gopen2(file, "classes", H5P_DEFAULT), H5Gclose, fmt::format("{}: cannot open 'classes'", path));
+    for (const auto& domain : member_names(group)) r.classes[domain] = read_strings(group, domain, path);
   }
   return r;
 }

@@ -11,6 +11,8 @@
 //   /eval/step        int64 [m]   steps at which the method was evaluated
 //   /eval/<name>      float64 [m] one column per metric
 //   /final/<name>     float64 scalar: the last evaluation
+//   /classes/<domain> string [K] the class names of a domain's `label`, in
+//                     label order (data sets that name their classes)
 //
 // Names use dots, never slashes ("loss.task", "target.test_acc"), so every
 // column is a plain dataset: pandas.DataFrame({k: f["train"][k][:] for k in f["train"]}).
@@ -49,6 +51,7 @@ struct RunRecord {
   std::string runtime;
   ScalarTable train, eval;
   std::map<std::string, double> final_metrics;
+  std::map<std::string, std::vector<std::string>> classes;  ///< domain -> class names in label order
 };
 
 /// Writes atomically (temporary file, then rename).

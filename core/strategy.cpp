@@ -24,19 +24,19 @@ const Batch& StepContext::batch(const std::string& name) const {
   return it->second;
 }
 
-double classification_accuracy(const DataSet& data, const Split& split,
+double classification_accuracy(const DataSet& data, const std::string& split,
                                const std::function<torch::Tensor(const torch::Tensor&)>& logits_fn,
-                               const torch::Device& device, std::int64_t batch_size) {
+                               const torch::Device& device, std::int64_t batch_size, const LoaderOptions& loader) {
   torch::NoGradGuard no_grad;
-  const auto labels_it = split.targets.find("label");
-  if (labels_it == split.targets.end()) throw Error(fmt::format("data set '{}' has no labels to score", data.name));
-  std::int64_t correct = 0;
-  for (std::int64_t start = 0; start < split.size(); start += batch_size) {
-    const std::int64_t end = std::min(start + batch_size, split.size());
-    const auto logits = logits_fn(prepare_inputs(data, split.inputs.slice(0, start, end), device));
-    correct += logits.argmax(1).cpu().eq(labels_it->second.slice(0, start, end)).sum().item<std::int64_t>();
-  }
-  return split.size() ? static_cast<double>(correct) / static_cast<double>(split.size()) : 0.0;
+  if (!data.split(split).targets.count("label"))
+    throw Error(fmt::format("data set '{}' has no labels to score", data.name));
+  std::int64_t correct = 0, seen = 0;
+  for_each_batch(data, split, batch_size, device, loader, [&](const Batch& batch) {
+    const auto logits = logits_fn(batch.inputs);
+    correct += logits.argmax(1).cpu().eq(batch.target().cpu()).sum().item<std::int64_t>();
+    seen += batch.size();
+  });
+  return seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
 }
 
 Metrics evaluate_classifier(const EvalContext& ctx,
@@ -46,7 +46,7 @@ Metrics evaluate_classifier(const EvalContext& ctx,
     for (const char* split : {"val", "test"})
       if (data->has_split(split))
         metrics[fmt::format("{}.{}_acc", domain, split)] =
-            classification_accuracy(*data, data->split(split), logits_fn, ctx.device, ctx.batch_size);
+            classification_accuracy(*data, split, logits_fn, ctx.device, ctx.batch_size, ctx.loader);
   return metrics;
 }
 

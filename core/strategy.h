@@ -9,7 +9,7 @@
 //      `target`) and calls `setup()` once;
 //   3. builds the optimizer over `parameter_groups()` (empty: no optimizer, the
 //      method updates itself in closed form) and the learning-rate schedule;
-//   4. builds one BatchStream per `streams()` entry;
+//   4. builds one BatchStream per `streams()` entry (core/loader.h);
 //   5. for step = 0 .. steps-1:
 //        zero gradients; draw one batch from every stream;
 //        report = train_step(ctx)            -- the method forms its losses
@@ -49,6 +49,7 @@
 #include <torch/torch.h>
 
 #include "core/data.h"
+#include "core/loader.h"
 #include "core/model.h"
 #include "core/tasks.h"
 
@@ -115,6 +116,7 @@ struct EvalContext {
   std::map<std::string, std::shared_ptr<const DataSet>> domains;
   std::string run_dir;  ///< the run's folder, for files a method exports
   bool final = false;   ///< true for the evaluation after the last step
+  LoaderOptions loader; ///< how splits read from disk are decoded (core/loader.h)
 };
 
 /// What a step reports back.
@@ -157,8 +159,9 @@ class Strategy : public torch::nn::Module {
 Metrics evaluate_classifier(const EvalContext& ctx, const std::function<torch::Tensor(const torch::Tensor&)>& logits_fn);
 
 /// Accuracy on one split, in batches, without gradients.
-double classification_accuracy(const DataSet& data, const Split& split,
+double classification_accuracy(const DataSet& data, const std::string& split,
                                const std::function<torch::Tensor(const torch::Tensor&)>& logits_fn,
-                               const torch::Device& device, std::int64_t batch_size);
+                               const torch::Device& device, std::int64_t batch_size,
+                               const LoaderOptions& loader = {});
 
 }  // namespace graft

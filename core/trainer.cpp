@@ -229,21 +229,28 @@ void restore_from_archive(SavedCheckpoint& saved, const std::string& path, Check
 /// Features of up to `count` test (else train) examples of every domain, in
 /// domain order; empty when the method exposes no features.
 std::vector<torch::Tensor> domain_features(Strategy& strategy, const std::map<std::string, std::shared_ptr<const DataSet>>& domains,
-                                           const torch::Device& device, std::int64_t count = 500) {
+                                           const torch::Device& device, const LoaderOptions& loader,
+                                           std::int64_t count = 500) {
   torch::NoGradGuard no_grad;
   strategy.eval();
   std::vector<torch::Tensor> out;
   for (const auto& [name, data] : domains) {
-    // Vocabularies and dictionaries have no examples to plot.
+    // Sets without examples to plot (a vocabulary's dictionary) are left out.
     if (!data->has_split("test") && !data->has_split("train")) continue;
-    const Split& split = data->split(data->has_split("test") ? "test" : "train");
-    const auto x = prepare_inputs(*data, split.inputs.slice(0, 0, std::min(count, split.size())), device);
-    auto f = strategy.features(x);
-    if (!f.defined()) {
+    std::vector<torch::Tensor> parts;
+    bool none = false;
+    for_each_batch(*data, data->has_split("test") ? "test" : "train", count, device, loader,
+                   [&](const Batch& batch) {
+                     auto f = strategy.features(batch.inputs);
+                     if (!f.defined()) none = true;
+                     else parts.push_back(f.flatten(1).to(torch::kCPU, torch::kFloat64));
+                   },
+                   count);
+    if (none) {
       out.clear();
       break;
     }
-    out.push_back(f.flatten(1).to(torch::kCPU, torch::kFloat64));
+    out.push_back(torch::cat(parts));
   }
   strategy.train();
   return out;
@@ -337,6 +344,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     for (const auto& [domain, node] : run.data) {
       data_ctx.domain = domain;
       setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);
+      if (!setup.domains[domain]->class_names.empty()) record.classes[domain] = setup.domains[domain]->class_names;
     }
     setup.make_backbone = [&run](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
       if (run.model.is_null())
@@ -362,12 +370,18 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     // One stream per request; each gets its own seed so adding a stream does
     // not change the order of the others.
     const std::vector<StreamRequest> requests = strategy->streams();
+    const LoaderOptions loader{run.workers, run.prefetch};
     std::vector<BatchStream> streams;
     streams.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const DataSet& data = setup.domain(requests[i].domain);
-      streams.emplace_back(data, data.split(requests[i].split), run.batch_size,
-                           static_cast<std::uint64_t>(run.seed) * 7919ULL + i + 1, requests[i].labelled, device);
+      StreamOptions stream;
+      stream.batch_size = run.batch_size;
+      stream.seed = static_cast<std::uint64_t>(run.seed) * 7919ULL + i + 1;
+      stream.labelled = requests[i].labelled;
+      stream.sampler = run.sampler;
+      stream.loader = loader;
+      streams.emplace_back(data, requests[i].split, stream, device);
     }
 
     EvalContext eval_ctx;
@@ -375,6 +389,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     eval_ctx.batch_size = run.eval_batch_size;
     eval_ctx.domains = setup.domains;
     eval_ctx.run_dir = run_dir;
+    eval_ctx.loader = loader;
 
     // The feature space before training, for the before/after plot; kept on
     // disk so that a resumed run still has it.
@@ -400,7 +415,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     }
 
     if (first_step == 0) {
-      initial_features = domain_features(*strategy, setup.domains, device);
+      initial_features = domain_features(*strategy, setup.domains, device, loader);
       if (!initial_features.empty()) {
         std::ostringstream content;
         torch::save(initial_features, content);
@@ -493,7 +508,7 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
                                   "the run again", run.steps - 1, run_dir));
     record.final_metrics = record.eval.last();
     record.status = "finished";
-    const auto final_features = domain_features(*strategy, setup.domains, device);
+    const auto final_features = domain_features(*strategy, setup.domains, device, loader);
     if (!final_features.empty() && initial_features.size() == final_features.size()) {
       const auto names = keys_of(setup.domains);
       write_file_atomically(run_dir + "/features.svg",

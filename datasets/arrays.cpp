@@ -119,12 +119,6 @@ Split load_split(const std::string& path, const ArraysOptions& o, std::int64_t& 
 }
 
 /// The rows of `split` at `rows`.
-Split take(const Split& split, const torch::Tensor& rows) {
-  Split out;
-  out.inputs = split.inputs.index_select(0, rows);
-  for (const auto& [name, t] : split.targets) out.targets[name] = t.index_select(0, rows);
-  return out;
-}
 
 }  // namespace
 
@@ -139,17 +133,15 @@ Arrays::Arrays(Options o, const DataContext& ctx) {
   bool byte_images = false, test_bytes = false;
   const Split all = load_split(o.path, o, num_classes, byte_images);
   const std::int64_t n = all.size();
-  // One permutation from split_seed alone: the same held-out rows for every
-  // method and every run seed (DomainBed's holdout_fraction).
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(o.split_seed));
-  const torch::Tensor order = torch::randperm(n, generator, torch::kInt64);
-  const auto val_count = static_cast<std::int64_t>(o.holdout_fraction * static_cast<double>(n));
-  const auto test_count = static_cast<std::int64_t>(o.test_fraction * static_cast<double>(n));
-  GRAFT_CHECK(n - val_count - test_count > 0, o.path, "{} examples leave none to train on after holding out {} + {}",
-              n, val_count, test_count);
-  if (val_count > 0) splits["val"] = take(all, order.slice(0, 0, val_count));
-  if (test_count > 0) splits["test"] = take(all, order.slice(0, val_count, val_count + test_count));
-  splits["train"] = take(all, order.slice(0, val_count + test_count, n));
+  HeldOutRows rows;
+  try {
+    rows = hold_out_rows(n, o.holdout_fraction, o.test_fraction, static_cast<std::uint64_t>(o.split_seed));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", o.path, e.what()));
+  }
+  if (rows.val.size(0) > 0) splits["val"] = all.select(rows.val);
+  if (rows.test.size(0) > 0) splits["test"] = all.select(rows.test);
+  splits["train"] = all.select(rows.train);
   if (!o.test.empty()) {
     splits["test"] = load_split(o.test, o, num_classes, test_bytes);
     GRAFT_CHECK(splits["test"].inputs.sizes().slice(1) == all.inputs.sizes().slice(1) && test_bytes == byte_images,

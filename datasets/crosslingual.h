@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,11 +62,14 @@ struct WordVectorsOptions {
   static void declare(OptionSet<WordVectorsOptions>& o);
 };
 
-/// One language's vectors: split "all" holds the [N, D] matrix, `words` the
-/// vocabulary in frequency order.
+/// A vocabulary: one language's vectors. Split "all" holds the [N, D]
+/// matrix, `words` the word of each row, in frequency order. The cross-lingual
+/// methods' own kind of data set (the core knows nothing of words).
 struct WordVectorsData : DataSet {
   using Options = WordVectorsOptions;
+  WordVectorsData() = default;
   WordVectorsData(Options options, const DataContext& ctx);
+  std::vector<std::string> words;
 };
 
 struct BilingualDictionaryOptions {
@@ -75,10 +79,12 @@ struct BilingualDictionaryOptions {
   static void declare(OptionSet<BilingualDictionaryOptions>& o);
 };
 
-/// Word pairs under word_pairs["train"] and word_pairs["test"].
+/// Word pairs under word_pairs["train"] and word_pairs["test"]; no examples.
 struct BilingualDictionaryData : DataSet {
   using Options = BilingualDictionaryOptions;
+  BilingualDictionaryData() = default;
   BilingualDictionaryData(Options options, const DataContext& ctx);
+  std::map<std::string, WordPairs> word_pairs;
 };
 
 }  // namespace graft

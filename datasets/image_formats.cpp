@@ -1,12 +1,18 @@
 #include "datasets/image_formats.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <csetjmp>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <jpeglib.h>
 #include <png.h>
 #include <nlohmann/json.hpp>
@@ -177,45 +183,6 @@ void check_photo_size(const std::string& path, std::uint64_t width, std::uint64_
 }
 }  // namespace
 
-torch::Tensor read_jpeg(const std::string& path) {
-  FILE* file = std::fopen(path.c_str(), "rb");
-  if (!file) throw Error(fmt::format("{}: cannot open (the photos come with `graft data fetch mnist_m`)", path));
-  jpeg_decompress_struct info{};
-  JpegErrorManager errors{};
-  info.err = jpeg_std_error(&errors.base);
-  errors.base.error_exit = on_jpeg_error;
-  errors.base.emit_message = on_jpeg_message;
-  torch::Tensor image;
-  if (setjmp(errors.jump)) {
-    jpeg_destroy_decompress(&info);
-    std::fclose(file);
-    throw Error(fmt::format("{}: not a readable JPEG ({})", path, errors.message));
-  }
-  jpeg_create_decompress(&info);
-  jpeg_stdio_src(&info, file);
-  jpeg_read_header(&info, TRUE);
-  if (static_cast<std::uint64_t>(info.image_width) * info.image_height > kMaxPhotoPixels) {
-    jpeg_destroy_decompress(&info);
-    std::fclose(file);
-    check_photo_size(path, info.image_width, info.image_height);
-  }
-  // libjpeg's own buffers (a progressive photo's coefficients) stay within
-  // what such a photo needs, whatever its header says about scans.
-  info.mem->max_memory_to_use = 1L << 30;
-  info.out_color_space = JCS_RGB;
-  jpeg_start_decompress(&info);
-  image = torch::empty({info.output_height, info.output_width, 3}, torch::kUInt8);
-  const std::size_t stride = static_cast<std::size_t>(info.output_width) * 3;
-  while (info.output_scanline < info.output_height) {
-    JSAMPROW row = image.data_ptr<std::uint8_t>() + info.output_scanline * stride;
-    jpeg_read_scanlines(&info, &row, 1);
-  }
-  jpeg_finish_decompress(&info);
-  jpeg_destroy_decompress(&info);
-  std::fclose(file);
-  return image;
-}
-
 torch::Tensor read_png(const std::string& path) {
   // libpng's simplified API: any bit depth, palette or grey, converted to 8-bit RGB.
   png_image image{};
@@ -240,6 +207,138 @@ torch::Tensor read_png(const std::string& path) {
     throw Error(fmt::format("{}: not a readable PNG ({})", path, why));
   }
   return pixels;
+}
+
+namespace {
+/// The plan's box as whole source pixels, inside the image.
+struct PixelBox {
+  std::int64_t x0, y0, x1, y1;
+};
+
+PixelBox pixel_box(const ImagePlan& plan, std::int64_t width, std::int64_t height) {
+  PixelBox b{static_cast<std::int64_t>(std::floor(plan.x0 + 1e-6)), static_cast<std::int64_t>(std::floor(plan.y0 + 1e-6)),
+             static_cast<std::int64_t>(std::ceil(plan.x1 - 1e-6)), static_cast<std::int64_t>(std::ceil(plan.y1 - 1e-6))};
+  b.x0 = std::clamp<std::int64_t>(b.x0, 0, width - 1);
+  b.y0 = std::clamp<std::int64_t>(b.y0, 0, height - 1);
+  b.x1 = std::clamp<std::int64_t>(b.x1, b.x0 + 1, width);
+  b.y1 = std::clamp<std::int64_t>(b.y1, b.y0 + 1, height);
+  return b;
+}
+
+torch::Tensor read_jpeg_region(const std::string& path,
+                               const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+  jpeg_decompress_struct info{};
+  JpegErrorManager errors{};
+  info.err = jpeg_std_error(&errors.base);
+  errors.base.error_exit = on_jpeg_error;
+  errors.base.emit_message = on_jpeg_message;
+  torch::Tensor pixels;
+  std::int64_t left = 0, columns = 0, rows = 0;
+  if (setjmp(errors.jump)) {
+    jpeg_destroy_decompress(&info);
+    std::fclose(file);
+    throw Error(fmt::format("{}: not a readable JPEG ({})", path, errors.message));
+  }
+  jpeg_create_decompress(&info);
+  jpeg_stdio_src(&info, file);
+  jpeg_read_header(&info, TRUE);
+  const auto width = static_cast<std::int64_t>(info.image_width), height = static_cast<std::int64_t>(info.image_height);
+  ImagePlan plan;
+  try {
+    check_photo_size(path, info.image_width, info.image_height);
+    plan = plan_for(width, height);
+  } catch (...) {
+    jpeg_destroy_decompress(&info);
+    std::fclose(file);
+    throw;
+  }
+  const PixelBox box = pixel_box(plan, width, height);
+  // The smallest scale M/8 at which the box still covers the output: the
+  // inverse DCT then does most of the shrinking, on fewer coefficients.
+  unsigned scale = 8;
+  for (unsigned m = 1; m < 8; ++m)
+    if ((box.x1 - box.x0) * m >= 8 * plan.width && (box.y1 - box.y0) * m >= 8 * plan.height) {
+      scale = m;
+      break;
+    }
+  info.scale_num = scale;
+  info.scale_denom = 8;
+  info.mem->max_memory_to_use = 1L << 30;
+  info.out_color_space = JCS_RGB;
+  jpeg_start_decompress(&info);
+  const auto out_w = static_cast<std::int64_t>(info.output_width), out_h = static_cast<std::int64_t>(info.output_height);
+  auto scaled = [scale](std::int64_t v) { return v * scale / 8; };
+  const std::int64_t sx0 = std::min(scaled(box.x0), out_w - 1), sy0 = std::min(scaled(box.y0), out_h - 1);
+  const std::int64_t sx1 = std::clamp<std::int64_t>((box.x1 * scale + 7) / 8, sx0 + 1, out_w);
+  const std::int64_t sy1 = std::clamp<std::int64_t>((box.y1 * scale + 7) / 8, sy0 + 1, out_h);
+  // libjpeg-turbo widens the columns to whole iMCUs; the exact box is cut below.
+  JDIMENSION x_offset = static_cast<JDIMENSION>(sx0), crop_width = static_cast<JDIMENSION>(sx1 - sx0);
+  if (crop_width < info.output_width) jpeg_crop_scanline(&info, &x_offset, &crop_width);
+  else x_offset = 0, crop_width = info.output_width;
+  if (sy0 > 0) jpeg_skip_scanlines(&info, static_cast<JDIMENSION>(sy0));
+  rows = sy1 - sy0;
+  pixels = torch::empty({rows, static_cast<std::int64_t>(info.output_width), 3}, torch::kUInt8);
+  const std::size_t stride = static_cast<std::size_t>(info.output_width) * 3;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    JSAMPROW row = pixels.data_ptr<std::uint8_t>() + static_cast<std::size_t>(r) * stride;
+    jpeg_read_scanlines(&info, &row, 1);
+  }
+  left = sx0 - static_cast<std::int64_t>(x_offset);
+  columns = sx1 - sx0;
+  jpeg_abort_decompress(&info);  // the rows below the box are never decoded
+  jpeg_destroy_decompress(&info);
+  std::fclose(file);
+  return pixels.slice(1, left, left + columns).permute({2, 0, 1});
+}
+}  // namespace
+
+torch::Tensor read_jpeg(const std::string& path) {
+  // The whole photo at full scale: [3, H, W] back to the [H, W, 3] it was decoded into.
+  return read_jpeg_region(path, [](std::int64_t w, std::int64_t h) { return ImagePlan::whole(w, h); })
+      .permute({1, 2, 0});
+}
+
+void write_png(const std::string& path, const torch::Tensor& image) {
+  if (image.dim() != 3 || image.scalar_type() != torch::kUInt8 || (image.size(0) != 1 && image.size(0) != 3))
+    throw Error(fmt::format("{}: a PNG is written from uint8 [1 or 3, H, W] pixels, got {} [{}]", path,
+                            std::string(image.dtype().name()), fmt::join(image.sizes(), ", ")));
+  const auto pixels = image.permute({1, 2, 0}).contiguous();
+  png_image png{};
+  png.version = PNG_IMAGE_VERSION;
+  png.width = static_cast<png_uint_32>(image.size(2));
+  png.height = static_cast<png_uint_32>(image.size(1));
+  png.format = image.size(0) == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  if (!png_image_write_to_file(&png, path.c_str(), 0, pixels.data_ptr<std::uint8_t>(), 0, nullptr)) {
+    const std::string why = png.message;
+    png_image_free(&png);
+    throw Error(fmt::format("{}: cannot write PNG ({})", path, why));
+  }
+}
+
+const std::vector<std::string>& image_extensions() {
+  static const std::vector<std::string> extensions{".jpg", ".jpeg", ".png"};
+  return extensions;
+}
+
+bool has_image_extension(const std::string& path) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(image_extensions().begin(), image_extensions().end(), extension) != image_extensions().end();
+}
+
+torch::Tensor read_image_region(const std::string& path,
+                                const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension == ".jpg" || extension == ".jpeg") return read_jpeg_region(path, plan_for);
+  if (extension != ".png")
+    throw Error(fmt::format("{}: unknown image format '{}'; valid: .jpg, .jpeg, .png", path, extension));
+  const torch::Tensor whole = read_png(path);
+  const ImagePlan plan = plan_for(whole.size(1), whole.size(0));
+  const PixelBox box = pixel_box(plan, whole.size(1), whole.size(0));
+  return whole.slice(0, box.y0, box.y1).slice(1, box.x0, box.x1).permute({2, 0, 1});
 }
 
 torch::Tensor read_photo(const std::string& path) {

@@ -2,10 +2,13 @@
 // Readers for the real file formats graft's image data come in. Each rejects a
 // malformed file with an error naming the file and what is wrong with it.
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <torch/torch.h>
+
+#include "core/data.h"
 
 namespace graft {
 
@@ -38,5 +41,20 @@ torch::Tensor read_png(const std::string& path);
 
 /// read_jpeg or read_png by the file's extension.
 torch::Tensor read_photo(const std::string& path);
+
+/// Writes uint8 [C, H, W] (C = 1: grey, 3: RGB) as a PNG (libpng).
+void write_png(const std::string& path, const torch::Tensor& image);
+
+/// The extensions read_image_region reads (lower case; matched ignoring case).
+const std::vector<std::string>& image_extensions();
+bool has_image_extension(const std::string& path);
+
+/// The part of a JPEG or PNG that `plan_for(width, height)` asks for, as uint8
+/// [3, h, w] (a view of [h, w, 3] pixels). A JPEG is decoded only over the
+/// plan's box (libjpeg-turbo's jpeg_crop_scanline and jpeg_skip_scanlines) and
+/// at the smallest DCT scale (1/8 .. 8/8) that keeps the box at least as large
+/// as the plan's output; a PNG is decoded whole and cropped.
+torch::Tensor read_image_region(const std::string& path,
+                                const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for);
 
 }  // namespace graft

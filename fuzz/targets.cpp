@@ -16,7 +16,9 @@
 #include "datasets/crosslingual.h"
 #include "datasets/image_dataset.h"
 #include "datasets/image_formats.h"
+#include "datasets/image_list.h"
 #include "datasets/npy.h"
+#include "datasets/table.h"
 #include "datasets/word_vectors.h"
 
 namespace graft::fuzz {
@@ -182,6 +184,23 @@ int npy(const std::uint8_t* data, std::size_t size) {
     const NpyArray array = read_npy(p);
     // What the reader promises: as many bytes as the shape says.
     if (array.data.size() != static_cast<std::size_t>(array.count()) * array.element_size()) std::abort();
+  });
+}
+
+int image_list(const std::uint8_t* data, std::size_t size) {
+  return read_file_input("list.txt", data, size, [](const std::string& p) {
+    const LabelledFiles files = read_image_list(p, scratch(), /*allow_missing=*/true);
+    if (files.paths.size() != files.labels.size()) std::abort();
+  });
+}
+
+int table(const std::uint8_t* data, std::size_t size) {
+  return read_file_input("table.csv", data, size, [](const std::string& p) {
+    TableOptions options;
+    options.path = p;
+    options.holdout_fraction = 0.25;
+    const Table t(options, DataContext{0, scratch(), "source"});
+    if (t.split("train").inputs.size(1) != t.input_shape.at(0)) std::abort();
   });
 }
 

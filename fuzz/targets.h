@@ -26,5 +26,7 @@ int jpeg(const std::uint8_t* data, std::size_t size);         ///< JPEG (read_ph
 int checkpoint(const std::uint8_t* data, std::size_t size);   ///< a run's checkpoint.pt (checkpoint_step)
 int derived_cache(const std::uint8_t* data, std::size_t size);  ///< a derived data set's .pt (cached_derived)
 int npy(const std::uint8_t* data, std::size_t size);          ///< numpy .npy (read_npy)
+int image_list(const std::uint8_t* data, std::size_t size);   ///< TLlib list file (read_image_list)
+int table(const std::uint8_t* data, std::size_t size);        ///< CSV table (the `table` data set)
 
 }  // namespace graft::fuzz

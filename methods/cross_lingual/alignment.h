@@ -22,6 +22,7 @@
 
 #include "core/options.h"
 #include "core/strategy.h"
+#include "datasets/crosslingual.h"
 
 namespace graft {
 
@@ -92,12 +93,12 @@ double mean_cosine_criterion(const torch::Tensor& mapped_source, const torch::Te
                              std::int64_t k, std::int64_t rows = 0);
 
 /// Word pairs as row pairs; pairs with a word missing on either side dropped.
-IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs, const DataSet& source,
-                          const DataSet& target);
+IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
+                          const WordVectorsData& source, const WordVectorsData& target);
 
 /// Seed dictionaries that need no bilingual data: identical strings in both
 /// vocabularies, or only the numerals among them.
-IndexPairs identical_strings(const DataSet& source, const DataSet& target, bool numerals_only);
+IndexPairs identical_strings(const WordVectorsData& source, const WordVectorsData& target, bool numerals_only);
 
 // ---- the shared base -------------------------------------------------------
 
@@ -127,9 +128,9 @@ class EmbeddingAlignment : public Strategy {
   AlignmentOptions common_;
   torch::Tensor source_, target_;  ///< normalised [N, D], [M, D]
   torch::Tensor mapping_;          ///< W [D, D], registered "mapping"
-  const DataSet* source_data_ = nullptr;
-  const DataSet* target_data_ = nullptr;
-  const DataSet* dictionary_ = nullptr;
+  const WordVectorsData* source_data_ = nullptr;
+  const WordVectorsData* target_data_ = nullptr;
+  const BilingualDictionaryData* dictionary_ = nullptr;
   IndexPairs train_pairs_;         ///< the dictionary's train split, in vocabulary
   std::vector<std::int64_t> test_queries_;                 ///< source rows of covered test words
   std::vector<std::vector<std::int64_t>> test_gold_;       ///< their gold target rows

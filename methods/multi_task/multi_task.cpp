@@ -67,23 +67,23 @@ Metrics MultiTask::evaluate(const EvalContext& ctx) {
   const DataSet& data = *it->second;
   for (const char* split_name : {"val", "test"}) {
     if (!data.has_split(split_name)) continue;
-    const Split& split = data.split(split_name);
     std::vector<double> score(tasks_.size(), 0.0);
-    for (std::int64_t start = 0; start < split.size(); start += ctx.batch_size) {
-      const std::int64_t end = std::min(start + ctx.batch_size, split.size());
-      const auto features = encoder_->forward(prepare_inputs(data, split.inputs.slice(0, start, end), ctx.device));
+    std::int64_t seen = 0;
+    for_each_batch(data, split_name, ctx.batch_size, ctx.device, ctx.loader, [&](const Batch& batch) {
+      const auto features = encoder_->forward(batch.inputs);
       for (std::size_t k = 0; k < tasks_.size(); ++k) {
         const auto output = heads_[k]->forward(features).cpu();
-        const auto target = split.targets.at(tasks_[k].target).slice(0, start, end);
+        const auto target = batch.target(tasks_[k].target).cpu();
         if (tasks_[k].loss == "mse")
           score[k] += (output.squeeze(1) - target.to(torch::kFloat32)).pow(2).sum().item<double>();
         else
           score[k] += output.argmax(1).eq(target).sum().item<double>();
       }
-    }
+      seen += batch.size();
+    });
     for (std::size_t k = 0; k < tasks_.size(); ++k)
       metrics[fmt::format("{}.{}_{}", tasks_[k].name, split_name, tasks_[k].loss == "mse" ? "mse" : "acc")] =
-          score[k] / static_cast<double>(split.size());
+          score[k] / static_cast<double>(seen);
   }
   return metrics;
 }

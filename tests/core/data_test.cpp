@@ -7,41 +7,32 @@
 namespace graft {
 namespace {
 
-DataSet counting_set(std::int64_t n) {
-  DataSet d;
-  d.name = "count";
-  d.input_shape = {1};
-  Split s;
-  s.inputs = torch::arange(n, torch::kFloat32).unsqueeze(1);
-  s.targets["label"] = torch::arange(n, torch::kInt64);
-  d.splits["train"] = s;
-  return d;
+TEST(ImagePlan, CropsComposeAndAFlipMirrorsLaterCrops) {
+  ImagePlan plan = ImagePlan::whole(400, 200);
+  plan.resize(200, 100);       // half size
+  plan.crop(50, 25, 100, 50);  // the centre of the half-size image
+  EXPECT_DOUBLE_EQ(plan.x0, 100);
+  EXPECT_DOUBLE_EQ(plan.x1, 300);
+  EXPECT_DOUBLE_EQ(plan.y0, 50);
+  EXPECT_DOUBLE_EQ(plan.y1, 150);
+  EXPECT_EQ(plan.width, 100);
+  ImagePlan flipped = ImagePlan::whole(10, 10);
+  flipped.flip = true;
+  flipped.crop(0, 0, 3, 10);  // the left of the mirrored image is the right of the source
+  EXPECT_DOUBLE_EQ(flipped.x0, 7);
+  EXPECT_DOUBLE_EQ(flipped.x1, 10);
 }
 
-TEST(BatchStream, EachEpochVisitsEveryExampleOnceAndResumesExactly) {
-  const DataSet d = counting_set(10);
-  BatchStream stream(d, d.split("train"), 5, 42, true, torch::kCPU);
-  std::vector<std::int64_t> seen;
-  for (int i = 0; i < 2; ++i) {
-    const auto b = stream.next().target();
-    seen.insert(seen.end(), b.data_ptr<std::int64_t>(), b.data_ptr<std::int64_t>() + 5);
-  }
-  std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(seen, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
-  const auto after = stream.next().target();
-  BatchStream resumed(d, d.split("train"), 5, 42, true, torch::kCPU);
-  resumed.restore(1, 5);
-  resumed.next();  // position 5 of epoch 1 is the batch after `after`
-  BatchStream again(d, d.split("train"), 5, 42, true, torch::kCPU);
-  again.restore(1, 0);
-  EXPECT_TRUE(torch::equal(again.next().target(), after));
-}
-
-TEST(BatchStream, UnlabelledStreamsHideTargets) {
-  const DataSet d = counting_set(4);
-  BatchStream stream(d, d.split("train"), 2, 0, false, torch::kCPU);
-  EXPECT_TRUE(stream.next().targets.empty());
-  EXPECT_THROW(stream.next().target(), Error);
+TEST(HoldOutRows, DependsOnTheSplitSeedAloneAndCoversEveryRowOnce) {
+  const auto a = hold_out_rows(100, 0.2, 0.1, 7), b = hold_out_rows(100, 0.2, 0.1, 7);
+  EXPECT_TRUE(torch::equal(a.val, b.val));
+  EXPECT_EQ(a.val.size(0), 20);
+  EXPECT_EQ(a.test.size(0), 10);
+  EXPECT_EQ(a.train.size(0), 70);
+  const auto all = std::get<0>(torch::cat({a.train, a.val, a.test}).sort());
+  EXPECT_TRUE(torch::equal(all, torch::arange(100, torch::kInt64)));
+  EXPECT_FALSE(torch::equal(hold_out_rows(100, 0.2, 0.1, 8).val, a.val));
+  EXPECT_THROW(hold_out_rows(2, 0.5, 0.5, 0), Error);  // 1 + 1 held out of 2
 }
 
 TEST(Augmentation, CropKeepsShapeAndFlipMirrors) {

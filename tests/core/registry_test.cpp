@@ -15,9 +15,12 @@ TEST(Registry, EveryBuiltInIsRegistered) {
                   "lp_ft", "l2_sp", "bss", "gradual_unfreeze", "no_mapping", "procrustes", "adversarial", "self_learning"}},
       {"model", {"mlp", "dann_mnist", "lenet", "pretrained", "torchscript"}},
       {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
-                   "multi_fashion", "word_vectors", "bilingual_dictionary"}},
+                   "multi_fashion", "word_vectors", "bilingual_dictionary", "arrays", "image_folder", "image_list",
+                   "table"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "dann_annealing", "cosine", "step"}},
+      {"transform", {"resize", "center_crop", "random_resized_crop", "horizontal_flip", "random_crop", "color_jitter",
+                     "normalize", "grayscale"}},
   };
   for (auto* registry : all_registries()) {
     ASSERT_TRUE(expected.count(registry->kind())) << registry->kind();

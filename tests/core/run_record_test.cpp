@@ -37,6 +37,7 @@ TEST(RunRecord, RoundTripsThroughHdf5) {
   r.train.append(10, {{"loss.task", 0.3}, {"lambda", 0.5}});
   r.eval.append(10, {{"target.test_acc", 0.9}});
   r.final_metrics = {{"target.test_acc", 0.9}};
+  r.classes["source"] = {"back_pack", "bike", "café"};  // the class list, in label order
   const auto path = dir.file("runs/x/run.h5");
   write_run_record(path, r);
   EXPECT_EQ(dir.files_in("runs/x"), std::vector<std::string>{"run.h5"});  // no temporary left
@@ -50,6 +51,7 @@ TEST(RunRecord, RoundTripsThroughHdf5) {
   EXPECT_EQ(back.train.columns.at("loss.task"), r.train.columns.at("loss.task"));
   EXPECT_TRUE(std::isnan(back.train.columns.at("lambda")[0]));
   EXPECT_EQ(back.final_metrics, r.final_metrics);
+  EXPECT_EQ(back.classes, r.classes);
 }
 
 TEST(RunRecord, ForeignOrDamagedFileGivesClearError) {

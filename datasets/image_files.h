@@ -1,0 +1,81 @@
+#pragma once
+// What the data sets read from disk share (image_folder, image_list): the
+// reader of a list of image files, the options every such set takes, and the
+// assembly of splits, class names and transforms into a DataSet.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/data.h"
+#include "core/options.h"
+#include "core/transforms.h"
+
+namespace graft {
+
+/// Image files (JPEG, PNG) decoded one at a time through a plan
+/// (read_image_region).
+class ImageFiles : public ExampleReader {
+ public:
+  ImageFiles(std::vector<std::string> paths, bool skip_unreadable)
+      : paths_(std::move(paths)), skip_unreadable_(skip_unreadable) {}
+  std::int64_t size() const override { return static_cast<std::int64_t>(paths_.size()); }
+  std::string describe(std::int64_t index) const override { return paths_.at(static_cast<std::size_t>(index)); }
+  torch::Tensor read(std::int64_t index,
+                     const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for) const override;
+  bool skip_unreadable() const override { return skip_unreadable_; }
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;
+  bool skip_unreadable_;
+};
+
+/// The files of one split and the class label of each.
+struct LabelledFiles {
+  std::vector<std::string> paths;
+  std::vector<std::int64_t> labels;
+};
+
+/// The options every data set of image files takes. T has members of these
+/// names (transforms, holdout_fraction, test_fraction, split_seed,
+/// skip_unreadable).
+template <class T>
+void declare_image_file_options(OptionSet<T>& o) {
+  o.add("transforms", &T::transforms,
+        "per split (train, val, test): a list of transforms (`graft list transforms`); a split without one uses "
+        "test's");
+  o.add("holdout_fraction", &T::holdout_fraction,
+        "of the training files, held out as the val split (DomainBed: 0.2), by a permutation of split_seed alone")
+      .min(0.0)
+      .max(0.9);
+  o.add("test_fraction", &T::test_fraction, "without `test:`, also held out, as the test split").min(0.0).max(0.9);
+  o.add("split_seed", &T::split_seed, "the permutation behind both fractions: the same for every method and seed")
+      .min(0);
+  o.add("skip_unreadable", &T::skip_unreadable,
+        "skip (and count) unreadable images, each replaced by the next readable one; default: an unreadable image "
+        "is an error");
+}
+
+/// The shared options, as image_folder and image_list hold them.
+struct ImageFileSettings {
+  TransformLists transforms;
+  double holdout_fraction = 0.0;
+  double test_fraction = 0.0;
+  std::int64_t split_seed = 0;
+  bool skip_unreadable = false;
+};
+
+/// Fills `data` from the files of the training set (`all`: train, and val/test
+/// by fraction) and of separate val and test sets, with `classes` naming the
+/// labels.
+/// Reads one image through the pipelines to learn the input shape, so a set
+/// whose transforms give no fixed size is an error here, not at the first
+/// batch. `where` names the YAML entry for messages.
+void build_image_file_dataset(DataSet& data, const std::string& name, LabelledFiles all,
+                              std::optional<LabelledFiles> val, std::optional<LabelledFiles> test,
+                              std::vector<std::string> classes,
+                              const ImageFileSettings& settings, const std::string& where);
+
+}  // namespace graft
