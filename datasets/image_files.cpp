@@ -1,5 +1,9 @@
 #include "datasets/image_files.h"
 
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -8,13 +12,45 @@
 
 namespace graft {
 
+struct ImageFiles::Cache {
+  std::vector<torch::Tensor> images;  ///< uint8 [C, H, W], decoded once
+  std::vector<std::once_flag> decoded;
+  explicit Cache(std::size_t n) : images(n), decoded(n) {}
+};
+
+ImageFiles::ImageFiles(std::vector<std::string> paths, bool skip_unreadable, std::int64_t cache_size)
+    : paths_(std::move(paths)), skip_unreadable_(skip_unreadable), cache_size_(cache_size) {
+  if (cache_size_ > 0) cache_ = std::make_shared<Cache>(paths_.size());
+}
+
 torch::Tensor ImageFiles::read(std::int64_t index,
                                const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for) const {
-  return read_image_region(paths_.at(static_cast<std::size_t>(index)), plan_for);
+  const std::string& path = paths_.at(static_cast<std::size_t>(index));
+  if (!cache_) return read_image_region(path, plan_for);
+  const auto slot = static_cast<std::size_t>(index);
+  // Once per image, whichever worker comes first; a failed decode is not
+  // kept, so the next read tries (and reports) again.
+  std::call_once(cache_->decoded[slot], [&] {
+    ImagePlan plan;
+    const auto pixels = read_image_region(path, [&](std::int64_t w, std::int64_t h) {
+      plan = ImagePlan::whole(w, h);
+      const std::int64_t shorter = std::min(w, h), size = std::min(cache_size_, shorter);  // never enlarged
+      plan.resize(w * size / shorter, h * size / shorter);
+      return plan;
+    });
+    cache_->images[slot] =
+        finish_plan(pixels.to(torch::kFloat32), plan).round_().clamp_(0, 255).to(torch::kUInt8).contiguous();
+  });
+  const torch::Tensor& image = cache_->images[slot];
+  const ImagePlan plan = plan_for(image.size(2), image.size(1));
+  const auto x0 = static_cast<std::int64_t>(std::floor(plan.x0 + 1e-6)), y0 = static_cast<std::int64_t>(std::floor(plan.y0 + 1e-6));
+  const auto x1 = std::max(x0 + 1, static_cast<std::int64_t>(std::ceil(plan.x1 - 1e-6)));
+  const auto y1 = std::max(y0 + 1, static_cast<std::int64_t>(std::ceil(plan.y1 - 1e-6)));
+  return image.slice(1, y0, y1).slice(2, x0, x1);
 }
 
 namespace {
-Split make_split(const LabelledFiles& files, const torch::Tensor& rows, bool skip_unreadable) {
+Split make_split(const LabelledFiles& files, const torch::Tensor& rows, const ImageFileSettings& settings) {
   std::vector<std::string> paths;
   std::vector<std::int64_t> labels;
   const auto* r = rows.data_ptr<std::int64_t>();
@@ -23,7 +59,7 @@ Split make_split(const LabelledFiles& files, const torch::Tensor& rows, bool ski
     labels.push_back(files.labels[static_cast<std::size_t>(r[i])]);
   }
   Split split;
-  split.reader = std::make_shared<ImageFiles>(std::move(paths), skip_unreadable);
+  split.reader = std::make_shared<ImageFiles>(std::move(paths), settings.skip_unreadable, settings.cache_size);
   split.targets["label"] = torch::tensor(labels, torch::kInt64);
   return split;
 }
@@ -65,11 +101,11 @@ void build_image_file_dataset(DataSet& data, const std::string& name, LabelledFi
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", where, e.what()));
   }
-  data.splits["train"] = make_split(all, rows.train, settings.skip_unreadable);
-  if (rows.val.size(0) > 0) data.splits["val"] = make_split(all, rows.val, settings.skip_unreadable);
-  if (rows.test.size(0) > 0) data.splits["test"] = make_split(all, rows.test, settings.skip_unreadable);
-  if (val) data.splits["val"] = make_split(*val, all_rows(*val), settings.skip_unreadable);
-  if (test) data.splits["test"] = make_split(*test, all_rows(*test), settings.skip_unreadable);
+  data.splits["train"] = make_split(all, rows.train, settings);
+  if (rows.val.size(0) > 0) data.splits["val"] = make_split(all, rows.val, settings);
+  if (rows.test.size(0) > 0) data.splits["test"] = make_split(all, rows.test, settings);
+  if (val) data.splits["val"] = make_split(*val, all_rows(*val), settings);
+  if (test) data.splits["test"] = make_split(*test, all_rows(*test), settings);
   data.class_names = std::move(classes);
   data.num_classes = static_cast<std::int64_t>(data.class_names.size());
   data.transforms = settings.transforms.build(where + ".transforms");

@@ -28,6 +28,7 @@ struct ImageFolderOptions {
   double test_fraction = 0.0;
   std::int64_t split_seed = 0;
   bool skip_unreadable = false;
+  std::int64_t cache_size = 0;
   static void declare(OptionSet<ImageFolderOptions>& o);
 };
 

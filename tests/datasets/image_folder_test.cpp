@@ -70,6 +70,21 @@ TEST(ImageFolder, DomainBedLayoutAndHeldOutFractions) {
   EXPECT_NE(missing.find("test"), std::string::npos) << missing;  // the nearest choice
 }
 
+TEST(ImageFolder, ACacheDecodesEachImageOnceAtItsSize) {
+  TempDir dir;
+  std::ostringstream log;
+  export_dataset("uci_digits", dir.file("digits"), "image_folder", data_cache_dir(), log);
+  const std::string root = dir.file("digits/val");
+  const auto plain = load_data("{name: image_folder, root: " + root + ", transforms: {test: [{name: resize, size: 4}]}}");
+  const auto cached = load_data("{name: image_folder, root: " + root + ", cache_size: 4}");
+  EXPECT_EQ(cached->input_shape, (std::vector<std::int64_t>{3, 4, 4}));
+  const auto first = read_all(*cached, "train"), again = read_all(*cached, "train");
+  EXPECT_TRUE(torch::equal(first.first, again.first));  // the second pass reads the cache
+  // The cached copy is the resized image, rounded to whole grey levels.
+  const auto direct = read_all(*plain, "train").first;
+  EXPECT_LE((first.first - direct).abs().max().item<float>(), 0.5f / 255 + 1e-6f);
+}
+
 TEST(ImageFolder, BadFoldersAndFilesGetErrorsNamingThem) {
   TempDir dir;
   fs::create_directories(dir.file("set/cat"));
