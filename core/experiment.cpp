@@ -71,9 +71,9 @@ struct ExperimentSettings {
         .min(0);
     o.add("prefetch", &S::prefetch, "batches of data read from disk prepared ahead of the one in use").min(1);
     o.add("sampler", &S::sampler,
-          "order of training streams: shuffled (every example once per epoch) or class_balanced (classes drawn "
-          "uniformly)")
-        .choices({"shuffled", "class_balanced"});
+          "order of training streams: shuffled (every example once per epoch), class_balanced (classes drawn "
+          "uniformly) or domain_balanced (the parts of a `domains` data set drawn uniformly)")
+        .choices({"shuffled", "class_balanced", "domain_balanced"});
     o.add("report", &S::report, "metrics shown in the table (default: all final metrics)");
     o.add("selection", &S::selection,
           "model selection: for each metric S listed, the table adds <first report metric>@S, its value at the "

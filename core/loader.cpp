@@ -17,7 +17,8 @@
 
 namespace graft {
 
-namespace {
+// Named (not anonymous): ExampleLoader::State holds these.
+namespace loader_detail {
 
 /// One batch on its way: examples decoded by whichever worker takes them.
 struct Pending {
@@ -35,7 +36,10 @@ std::string example_error(const ExampleReader& reader, std::int64_t index, const
   return message.find(file) == std::string::npos ? fmt::format("{}: {}", file, message) : message;
 }
 
-}  // namespace
+}  // namespace loader_detail
+
+using loader_detail::example_error;
+using loader_detail::Pending;
 
 struct ExampleLoader::State {
   const Split* split;
@@ -220,8 +224,7 @@ BatchStream::BatchStream(const DataSet& data, const std::string& split, StreamOp
   // Never ask for more than the split holds: small sets (two moons) get
   // full-batch steps rather than an error.
   options_.batch_size = std::min(options_.batch_size, split_->size());
-  const auto labels = split_->targets.count("label") ? split_->targets.at("label") : torch::Tensor();
-  sampler_ = make_sampler(options_.sampler, split_->size(), labels, options_.seed);
+  sampler_ = make_sampler(options_.sampler, split_->size(), split_->targets, options_.seed);
   if (split_->from_disk()) pipeline_ = data.transforms_for(split);
   restore(0, 0);
 }
@@ -286,6 +289,23 @@ Batch BatchStream::next() {
   if (options_.labelled)
     for (const auto& [name, target] : split_->targets) batch.targets[name] = target.index_select(0, index).to(device_);
   return batch;
+}
+
+std::vector<std::int64_t> example_shape(const DataSet& data, const std::string& split_name) {
+  const Split& split = data.split(split_name);
+  if (!split.from_disk()) {
+    const auto shape = split.inputs.sizes().slice(1);
+    return {shape.begin(), shape.end()};
+  }
+  const TransformPipeline* pipeline = data.transforms_for(split_name);
+  const TransformPipeline none({});
+  ExampleRandom random(0, 0, 0);
+  try {
+    const auto x = (pipeline ? *pipeline : none).load(*split.reader, 0, random);
+    return {x.sizes().begin(), x.sizes().end()};
+  } catch (const std::exception& e) {
+    throw Error(example_error(*split.reader, 0, e));
+  }
 }
 
 void for_each_batch(const DataSet& data, const std::string& split_name, std::int64_t batch_size,

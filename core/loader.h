@@ -93,6 +93,11 @@ class BatchStream {
   std::unique_ptr<ExampleLoader> loader_;  ///< splits read from disk only
 };
 
+/// The shape of one input of `split` as batches hold it: in memory, the
+/// inputs' shape less the first dimension; from disk, example 0 decoded
+/// through the split's transforms (an error names its file).
+std::vector<std::int64_t> example_shape(const DataSet& data, const std::string& split);
+
 /// Every example of a split once, in order, in batches of `batch_size` (the
 /// last may be smaller), prepared for evaluation (no augmentation; the
 /// split's transforms drawn at epoch 0) and moved to `device`. `limit` >= 0

@@ -18,14 +18,13 @@ torch::Tensor ShuffledSampler::epoch_order(std::int64_t epoch) const {
   return torch::randperm(size_, generator, torch::TensorOptions().dtype(torch::kInt64));
 }
 
-ClassBalancedSampler::ClassBalancedSampler(const torch::Tensor& labels, std::uint64_t seed)
-    : size_(labels.size(0)), seed_(seed) {
-  const auto counts = torch::bincount(labels.to(torch::kInt64));
+BalancedSampler::BalancedSampler(const torch::Tensor& groups, std::uint64_t seed) : size_(groups.size(0)), seed_(seed) {
+  const auto counts = torch::bincount(groups.to(torch::kInt64));
   for (std::int64_t c = 0; c < counts.size(0); ++c)
-    if (counts[c].item<std::int64_t>() > 0) members_.push_back(torch::nonzero(labels == c).view(-1));
+    if (counts[c].item<std::int64_t>() > 0) members_.push_back(torch::nonzero(groups == c).view(-1));
 }
 
-torch::Tensor ClassBalancedSampler::epoch_order(std::int64_t epoch) const {
+torch::Tensor BalancedSampler::epoch_order(std::int64_t epoch) const {
   auto generator = epoch_generator(seed_, epoch);
   const auto classes = torch::randint(static_cast<std::int64_t>(members_.size()), {size_}, generator, torch::kInt64);
   const auto picks = torch::rand({size_}, generator, torch::kFloat64);
@@ -42,17 +41,21 @@ torch::Tensor ClassBalancedSampler::epoch_order(std::int64_t epoch) const {
 }
 
 const std::vector<std::string>& sampler_names() {
-  static const std::vector<std::string> names{"shuffled", "class_balanced"};
+  static const std::vector<std::string> names{"shuffled", "class_balanced", "domain_balanced"};
   return names;
 }
 
-std::unique_ptr<Sampler> make_sampler(const std::string& name, std::int64_t size, const torch::Tensor& labels,
-                                      std::uint64_t seed) {
+std::unique_ptr<Sampler> make_sampler(const std::string& name, std::int64_t size,
+                                      const std::map<std::string, torch::Tensor>& targets, std::uint64_t seed) {
   if (name == "shuffled") return std::make_unique<ShuffledSampler>(size, seed);
-  if (name == "class_balanced") {
-    if (!labels.defined() || labels.dim() != 1)
-      throw Error("sampler class_balanced needs a class label per example (the `label` target); this split has none");
-    return std::make_unique<ClassBalancedSampler>(labels, seed);
+  if (name == "class_balanced" || name == "domain_balanced") {
+    const char* group = name == "class_balanced" ? "label" : "domain";
+    const auto it = targets.find(group);
+    if (it == targets.end() || it->second.dim() != 1)
+      throw Error(fmt::format("sampler {} needs a `{}` target (one whole number per example); this split has none{}",
+                              name, group,
+                              name == "domain_balanced" ? " (it balances the parts of a `domains` data set)" : ""));
+    return std::make_unique<BalancedSampler>(it->second, seed);
   }
   throw Error(fmt::format("unknown sampler '{}'; {}", name, choices_hint(name, sampler_names())));
 }

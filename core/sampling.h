@@ -5,6 +5,7 @@
 // the exact sequence of batches.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,25 +33,28 @@ class ShuffledSampler : public Sampler {
   std::uint64_t seed_;
 };
 
-/// As many draws per epoch as there are examples, each from a class drawn
-/// uniformly, then an example of that class drawn uniformly (with
-/// replacement): rare classes are seen as often as common ones (PyTorch's
-/// WeightedRandomSampler with 1 / class-count weights).
-class ClassBalancedSampler : public Sampler {
+/// As many draws per epoch as there are examples, each from a group drawn
+/// uniformly, then an example of that group drawn uniformly (with
+/// replacement): rare groups are seen as often as common ones (PyTorch's
+/// WeightedRandomSampler with 1 / group-size weights). The groups are the
+/// classes (class_balanced) or the source domains of a `domains` set
+/// (domain_balanced, DomainBed's one minibatch per domain in expectation).
+class BalancedSampler : public Sampler {
  public:
-  ClassBalancedSampler(const torch::Tensor& labels, std::uint64_t seed);
+  BalancedSampler(const torch::Tensor& groups, std::uint64_t seed);
   torch::Tensor epoch_order(std::int64_t epoch) const override;
 
  private:
-  std::vector<torch::Tensor> members_;  ///< indices of each class present
+  std::vector<torch::Tensor> members_;  ///< indices of each group present
   std::int64_t size_;
   std::uint64_t seed_;
 };
 
-/// The sampler `name` ("shuffled", "class_balanced") over a split of `size`
-/// examples with class labels `labels` (needed by class_balanced only).
-std::unique_ptr<Sampler> make_sampler(const std::string& name, std::int64_t size, const torch::Tensor& labels,
-                                      std::uint64_t seed);
+/// The sampler `name` ("shuffled", "class_balanced", "domain_balanced") over
+/// a split of `size` examples whose targets are `targets` (class_balanced
+/// groups by "label", domain_balanced by "domain").
+std::unique_ptr<Sampler> make_sampler(const std::string& name, std::int64_t size,
+                                      const std::map<std::string, torch::Tensor>& targets, std::uint64_t seed);
 
 /// The names make_sampler knows, for option checks.
 const std::vector<std::string>& sampler_names();

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "core/loader.h"
 #include "datasets/image_formats.h"
 
 namespace graft {
@@ -68,18 +69,14 @@ torch::Tensor all_rows(const LabelledFiles& files) {
   return torch::arange(static_cast<std::int64_t>(files.paths.size()), torch::kInt64);
 }
 
-/// The shape of example 0 of `split` after the split's transforms.
-std::vector<std::int64_t> example_shape(const DataSet& data, const std::string& split_name, const std::string& where) {
-  const Split& split = data.split(split_name);
-  const TransformPipeline* pipeline = data.transforms_for(split_name);
-  const TransformPipeline none({});
-  ExampleRandom random(0, 0, 0);
+}  // namespace
+
+namespace {
+std::vector<std::int64_t> shape_of(const DataSet& data, const std::string& split, const std::string& where) {
   try {
-    const auto x = (pipeline ? *pipeline : none).load(*split.reader, 0, random);
-    return {x.sizes().begin(), x.sizes().end()};
-  } catch (const std::exception& e) {
-    const std::string file = split.reader->describe(0), message = library_message(e);
-    throw Error(fmt::format("{}: {}{}", where, message.find(file) == std::string::npos ? file + ": " : "", message));
+    return example_shape(data, split);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", where, e.what()));
   }
 }
 }  // namespace
@@ -111,10 +108,10 @@ void build_image_file_dataset(DataSet& data, const std::string& name, LabelledFi
   data.transforms = settings.transforms.build(where + ".transforms");
   // Every split must give examples of the training split's shape: the model
   // is built for it.
-  data.input_shape = example_shape(data, "train", where);
+  data.input_shape = shape_of(data, "train", where);
   for (const auto& [split_name, split] : data.splits) {
     if (split_name == "train") continue;
-    const auto shape = example_shape(data, split_name, where);
+    const auto shape = shape_of(data, split_name, where);
     if (shape != data.input_shape)
       throw ConfigError(fmt::format("{}: split '{}' gives inputs of shape [{}] after its transforms, 'train' gives [{}]; "
                                     "give both the same output size",

@@ -19,6 +19,14 @@ void ResNetOptions::declare(OptionSet<ResNetOptions>& o) {
   o.add("weights", &ResNetOptions::weights,
         "torchvision's state dict to start from (resnet50-11ad3fa6.pth, ...; README, \"ResNets\")")
       .path(PathKind::file);
+  o.add("frozen_bn", &ResNetOptions::frozen_bn,
+        "BatchNorm's statistics and affine parameters fixed at their initial (or loaded) values, as DomainBed's "
+        "featurizer");
+  o.add("dropout", &ResNetOptions::dropout, "dropout on the pooled features while training (DomainBed: 0, 0.1, 0.5)")
+      .min(0.0)
+      .max(0.99);
+  o.add("channels_last", &ResNetOptions::channels_last,
+        "channels-last convolutions (oneDNN's NHWC kernels; numbers differ in the last digits from the default)");
 }
 
 namespace {
@@ -111,7 +119,8 @@ std::vector<std::pair<std::string, torch::Tensor>> read_torch_state_dict(const s
   return out;
 }
 
-ResNet::ResNet(std::int64_t depth, const Options& o, const ModelContext& ctx) : cifar_stem_(o.stem == "cifar") {
+ResNet::ResNet(std::int64_t depth, const Options& o, const ModelContext& ctx)
+    : cifar_stem_(o.stem == "cifar"), frozen_bn_(o.frozen_bn), dropout_(o.dropout), channels_last_(o.channels_last) {
   GRAFT_CHECK(ctx.input_shape.size() == 3 && ctx.input_shape[0] == 3 && ctx.input_shape[1] >= 16 &&
                   ctx.input_shape[2] >= 16,
               fmt::format("model 'resnet{}'", depth),
@@ -142,13 +151,32 @@ ResNet::ResNet(std::int64_t depth, const Options& o, const ModelContext& ctx) : 
     }
   }
   if (!o.weights.empty()) load_torchvision(o.weights);
+  torch::NoGradGuard no_grad;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* b = module->as<nn::BatchNorm2d>(); b && frozen_bn_) {
+      b->weight.requires_grad_(false);
+      b->bias.requires_grad_(false);
+    }
+    if (auto* c = module->as<nn::Conv2d>(); c && channels_last_)
+      c->weight.set_data(c->weight.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  train(is_training());
+}
+
+void ResNet::train(bool on) {
+  Backbone::train(on);
+  if (!frozen_bn_) return;
+  for (auto& module : modules(/*include_self=*/false))
+    if (auto* b = module->as<nn::BatchNorm2d>()) b->eval();
 }
 
 torch::Tensor ResNet::forward(const torch::Tensor& x) {
-  auto h = torch::relu(bn1_->forward(conv1_->forward(x)));
+  const auto input = channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+  auto h = torch::relu(bn1_->forward(conv1_->forward(input)));
   if (!cifar_stem_) h = torch::max_pool2d(h, 3, 2, 1);
   for (auto& layer : layers_) h = layer->forward(h);
-  return torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);  // torchvision's avgpool and flatten
+  const auto features = torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);  // torchvision's avgpool and flatten
+  return dropout_ > 0 ? torch::dropout(features, dropout_, is_training()) : features;
 }
 
 void ResNet::load_torchvision(const std::string& path) {

@@ -22,6 +22,9 @@ namespace graft {
 struct ResNetOptions {
   std::string stem = "imagenet";  ///< imagenet: 7x7/2 conv + 3x3/2 max-pool; cifar: 3x3/1 conv, no pool
   std::string weights;            ///< a torchvision state dict (.pth) to start from
+  bool frozen_bn = false;         ///< BatchNorm statistics and affine parameters fixed (DomainBed's featurizer)
+  double dropout = 0.0;           ///< on the pooled features while training (DomainBed's resnet_dropout)
+  bool channels_last = false;     ///< channels-last convolutions (oneDNN's NHWC kernels)
   static void declare(OptionSet<ResNetOptions>& o);
 };
 
@@ -39,9 +42,15 @@ class ResNet : public Backbone {
   /// Copies a torchvision state dict in: every parameter and buffer must be
   /// there with its shape; `fc.*` (torchvision's classifier) is left out.
   void load_torchvision(const std::string& path);
+  /// With frozen_bn, BatchNorm stays in eval mode (its running statistics
+  /// fixed) whatever mode the rest is in.
+  void train(bool on = true) override;
 
  private:
   bool cifar_stem_;
+  bool frozen_bn_;
+  double dropout_;
+  bool channels_last_;
   std::int64_t feature_dim_ = 0;
   torch::nn::Conv2d conv1_{nullptr};
   torch::nn::BatchNorm2d bn1_{nullptr};

@@ -15,7 +15,7 @@ TEST(Registry, EveryBuiltInIsRegistered) {
                   "lp_ft", "l2_sp", "bss", "gradual_unfreeze", "no_mapping", "procrustes", "adversarial", "self_learning"}},
       {"model", {"mlp", "dann_mnist", "lenet", "pretrained", "torchscript"}},
       {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
-                   "multi_fashion", "word_vectors", "bilingual_dictionary", "arrays", "image_folder", "image_list",
+                   "multi_fashion", "word_vectors", "bilingual_dictionary", "arrays", "image_folder", "image_list", "domains",
                    "table"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "dann_annealing", "cosine", "step"}},

@@ -15,11 +15,11 @@ TEST(ShuffledSampler, EachEpochIsAPermutationOfItsOwn) {
   EXPECT_TRUE(torch::equal(first, ShuffledSampler(50, 3).epoch_order(0)));
 }
 
-TEST(ClassBalancedSampler, DrawsRareClassesAsOftenAsCommonOnes) {
+TEST(BalancedSampler, DrawsRareGroupsAsOftenAsCommonOnes) {
   // 900 examples of class 0, 100 of class 2 (class 1 absent).
   auto labels = torch::zeros({1000}, torch::kInt64);
   labels.slice(0, 900).fill_(2);
-  ClassBalancedSampler sampler(labels, 0);
+  BalancedSampler sampler(labels, 0);
   for (std::int64_t epoch = 0; epoch < 5; ++epoch) {
     const auto order = sampler.epoch_order(epoch);
     ASSERT_EQ(order.size(0), 1000);
@@ -28,12 +28,14 @@ TEST(ClassBalancedSampler, DrawsRareClassesAsOftenAsCommonOnes) {
     EXPECT_GT(rare, 0.42);
     EXPECT_LT(rare, 0.58);
   }
-  EXPECT_TRUE(torch::equal(sampler.epoch_order(1), ClassBalancedSampler(labels, 0).epoch_order(1)));
+  EXPECT_TRUE(torch::equal(sampler.epoch_order(1), BalancedSampler(labels, 0).epoch_order(1)));
 }
 
 TEST(MakeSampler, NamesTheChoicesAndNeedsLabelsForBalance) {
   EXPECT_THROW(make_sampler("balanced", 10, {}, 0), Error);
   EXPECT_THROW(make_sampler("class_balanced", 10, {}, 0), Error);
+  EXPECT_THROW(make_sampler("domain_balanced", 10, {{"label", torch::zeros({10}, torch::kInt64)}}, 0), Error);
+  EXPECT_NE(make_sampler("domain_balanced", 10, {{"domain", torch::zeros({10}, torch::kInt64)}}, 0), nullptr);
   EXPECT_NE(make_sampler("shuffled", 10, {}, 0), nullptr);
 }
 

@@ -6,7 +6,9 @@
 
 #include "core/error.h"
 #include "core/registries.h"
+#include "core/experiment.h"
 #include "core/runtime.h"
+#include "core/trainer.h"
 #include "tests/datasets/data_test_util.h"
 #include "tests/test_util.h"
 
@@ -53,6 +55,34 @@ TEST(Table, NamedClassesRegressionTargetsAndQuoting) {
   EXPECT_TRUE(torch::equal(t->split("train").targets.at("label"), torch::tensor({0, 1, 0}, torch::kInt64)));
   EXPECT_EQ(t->split("train").targets.at("days").scalar_type(), torch::kFloat32);
   EXPECT_FLOAT_EQ(t->split("train").inputs[2][1].item<float>(), 10.0f);
+}
+
+TEST(Table, SeveralTargetsTrainAMultiTaskRun) {
+  // The real digits again, with a regression target beside the class: the ink of each image.
+  const auto digits = load_data("{name: uci_digits}");
+  const auto flat = digits->split("train").inputs.flatten(1).to(torch::kInt64);
+  TempDir dir;
+  {
+    std::ofstream csv(dir.file("digits.csv"));
+    for (int p = 0; p < 64; ++p) csv << "p" << p << ',';
+    csv << "label,ink\n";
+    for (std::int64_t i = 0; i < flat.size(0); ++i) {
+      for (std::int64_t p = 0; p < 64; ++p) csv << flat[i][p].item<std::int64_t>() << ',';
+      csv << digits->split("train").targets.at("label")[i].item<std::int64_t>() << ','
+          << flat[i].sum().item<std::int64_t>() / 100.0 << '\n';
+    }
+  }
+  const auto file = dir.write("e.yaml", "data: {source: {name: table, path: digits.csv, targets: [label, ink], "
+                                        "test_fraction: 0.2}}\n"
+                                        "model: {name: mlp, hidden: [32]}\n"
+                                        "method: {name: equal}\n"
+                                        "tasks: {label: {}, ink: {loss: mse}}\n"
+                                        "optimizer: {name: adam, lr: 0.01}\n"
+                                        "steps: 200\nthreads: 1\ncheckpoint_every: 0\n");
+  const RunRecord r = train_run(load_experiment(file, {}).runs[0], dir.file("run"), {false, ""});
+  ASSERT_EQ(r.status, "finished") << r.message;
+  EXPECT_GT(r.final_metrics.at("label.test_acc"), 0.5);  // chance is 0.1; an MLP gets above 0.9
+  EXPECT_TRUE(r.final_metrics.count("ink.test_mse"));
 }
 
 TEST(Table, BadCellsNameTheFileLineAndColumn) {

@@ -134,5 +134,36 @@ TEST(ResNet, WrongWeightsAndInputsGetClearErrors) {
   EXPECT_EQ(cifar->forward(torch::zeros({1, 3, 32, 32})).sizes(), (std::vector<std::int64_t>{1, 512}));
 }
 
+TEST(ResNet, FrozenBatchNormAndDropoutAsDomainBedsFeaturizer) {
+  auto make = [](const std::string& options) {
+    return model_registry().create(parse_config_text("{name: resnet18, stem: cifar" + options + "}", "t"), "model",
+                                   ModelContext{{3, 32, 32}});
+  };
+  torch::manual_seed(0);
+  auto frozen = make(", frozen_bn: true, dropout: 0.5");
+  frozen->train();
+  const auto before = frozen->named_buffers()["bn1.running_mean"].clone();
+  const auto x = torch::randn({4, 3, 32, 32});
+  const auto a = frozen->forward(x), b = frozen->forward(x);
+  EXPECT_TRUE(torch::equal(frozen->named_buffers()["bn1.running_mean"], before));  // statistics fixed in train mode
+  EXPECT_FALSE(frozen->named_parameters()["bn1.weight"].requires_grad());
+  EXPECT_TRUE(frozen->named_parameters()["conv1.weight"].requires_grad());
+  EXPECT_FALSE(torch::equal(a, b));  // dropout while training
+  frozen->eval();
+  EXPECT_TRUE(torch::equal(frozen->forward(x), frozen->forward(x)));
+  auto plain = make("");
+  plain->train();
+  plain->forward(x);
+  EXPECT_FALSE(torch::equal(plain->named_buffers()["bn1.running_mean"], before));
+  // Channels-last convolutions: the same features up to rounding.
+  torch::manual_seed(1);
+  auto nchw = make("");
+  torch::manual_seed(1);
+  auto nhwc = make(", channels_last: true");
+  nchw->eval();
+  nhwc->eval();
+  EXPECT_TRUE(torch::allclose(nchw->forward(x), nhwc->forward(x), 1e-4, 1e-5));
+}
+
 }  // namespace
 }  // namespace graft
