@@ -27,6 +27,11 @@ class Backbone : public torch::nn::Module {
 torch::nn::Sequential make_mlp_head(std::int64_t inputs, const std::vector<std::int64_t>& hidden, std::int64_t outputs,
                                     const std::string& activation = "relu", double dropout = 0.0);
 
+/// TLlib's bottleneck between a backbone and its heads: Linear(inputs,
+/// width), BatchNorm1d(width), ReLU. The heads and the alignment terms then
+/// see its `width` features.
+torch::nn::Sequential make_bottleneck(std::int64_t inputs, std::int64_t width);
+
 /// Names accepted by make_mlp_head's `activation`.
 const std::vector<std::string>& activation_names();
 

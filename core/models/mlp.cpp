@@ -39,6 +39,10 @@ torch::nn::Sequential make_mlp_head(std::int64_t inputs, const std::vector<std::
   return seq;
 }
 
+torch::nn::Sequential make_bottleneck(std::int64_t inputs, std::int64_t width) {
+  return torch::nn::Sequential(torch::nn::Linear(inputs, width), torch::nn::BatchNorm1d(width), torch::nn::ReLU());
+}
+
 namespace {
 
 struct MlpOptions {

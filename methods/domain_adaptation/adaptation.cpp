@@ -17,14 +17,19 @@ void DomainAdaptation::setup(const SetupContext& ctx) {
               "source '{}' [{}] and target '{}' [{}] differ in shape; set `channels` or `size` on one of them",
               source.name, fmt::join(source.input_shape, "x"), target.name, fmt::join(target.input_shape, "x"));
   backbone_ = register_module("backbone", ctx.make_backbone(source.input_shape));
-  label_head_ =
-      register_module("label_head", make_mlp_head(backbone_->feature_dim(), common_.head_hidden, source.num_classes));
-  setup_extra(ctx, backbone_->feature_dim(), source.num_classes);
+  std::int64_t features = backbone_->feature_dim();
+  if (common_.bottleneck > 0) {
+    bottleneck_ = register_module("bottleneck", make_bottleneck(features, common_.bottleneck));
+    features = common_.bottleneck;
+  }
+  label_head_ = register_module("label_head", make_mlp_head(features, common_.head_hidden, source.num_classes));
+  setup_extra(ctx, features, source.num_classes);
 }
 
 std::vector<ParameterGroup> DomainAdaptation::parameter_groups() {
-  std::vector<ParameterGroup> groups{{"backbone", backbone_->parameters(), 1.0},
-                                     {"label_head", label_head_->parameters(), 1.0}};
+  std::vector<ParameterGroup> groups{{"backbone", backbone_->parameters(), common_.backbone_lr}};
+  if (bottleneck_) groups.push_back({"bottleneck", bottleneck_->parameters(), 1.0});
+  groups.push_back({"label_head", label_head_->parameters(), 1.0});
   for (auto& g : extra_groups()) groups.push_back(std::move(g));
   return groups;
 }
@@ -34,7 +39,7 @@ DomainAdaptation::Forward DomainAdaptation::forward_both(const StepContext& ctx)
   const Batch& target = ctx.batch("target");
   Forward f;
   f.source_rows = source.size();
-  f.features = backbone_->forward(torch::cat({source.inputs, target.inputs}));
+  f.features = features_of(torch::cat({source.inputs, target.inputs}));
   f.logits = label_head_->forward(f.features);
   return f;
 }
@@ -44,7 +49,12 @@ torch::Tensor DomainAdaptation::task_loss(const Forward& forward, const StepCont
 }
 
 Metrics DomainAdaptation::evaluate(const EvalContext& ctx) {
-  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return label_head_->forward(backbone_->forward(x)); });
+  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return label_head_->forward(features_of(x)); });
+}
+
+torch::Tensor DomainAdaptation::features_of(const torch::Tensor& inputs) {
+  const auto features = backbone_->forward(inputs);
+  return bottleneck_ ? bottleneck_->forward(features) : features;
 }
 
 }  // namespace graft

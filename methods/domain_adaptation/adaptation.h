@@ -16,6 +16,8 @@ struct TwoDomainOptions {
   std::string source = "source";          ///< labelled `data:` domain
   std::string target = "target";          ///< unlabelled `data:` domain
   std::vector<std::int64_t> head_hidden;  ///< hidden widths of the label head (empty: linear)
+  std::int64_t bottleneck = 0;            ///< TLlib's bottleneck width (0: none)
+  double backbone_lr = 1.0;               ///< the backbone's learning rate, as a factor of the others'
 };
 
 template <class T>
@@ -26,6 +28,12 @@ void declare_two_domain_options(OptionSet<T>& o) {
   o.add("head_hidden", static_cast<std::vector<std::int64_t> T::*>(&TwoDomainOptions::head_hidden),
         "hidden widths of the label head (empty: linear)")
       .min(1);
+  o.add("bottleneck", static_cast<std::int64_t T::*>(&TwoDomainOptions::bottleneck),
+        "TLlib's bottleneck: Linear to this width, BatchNorm, ReLU between backbone and heads (0: none; TLlib: 256)")
+      .min(0);
+  o.add("backbone_lr", static_cast<double T::*>(&TwoDomainOptions::backbone_lr),
+        "the backbone's learning rate as a factor of the heads' (TLlib: 0.1 for a pretrained backbone)")
+      .above(0.0);
 }
 
 class DomainAdaptation : public Strategy {
@@ -37,9 +45,11 @@ class DomainAdaptation : public Strategy {
   void setup(const SetupContext& ctx) override;
   std::vector<ParameterGroup> parameter_groups() override;
   Metrics evaluate(const EvalContext& ctx) override;
-  torch::Tensor features(const torch::Tensor& inputs) override { return backbone_->forward(inputs); }
+  torch::Tensor features(const torch::Tensor& inputs) override { return features_of(inputs); }
 
  protected:
+  /// The backbone's features, through the bottleneck where there is one.
+  torch::Tensor features_of(const torch::Tensor& inputs);
   /// Features and logits of one pass over cat(source, target): batch-norm
   /// statistics (where a backbone has them) are shared between the domains.
   struct Forward {
@@ -61,6 +71,7 @@ class DomainAdaptation : public Strategy {
   TwoDomainOptions common_;
   std::string method_name_;
   std::shared_ptr<Backbone> backbone_;
+  torch::nn::Sequential bottleneck_{nullptr};
   torch::nn::Sequential label_head_{nullptr};
 };
 
