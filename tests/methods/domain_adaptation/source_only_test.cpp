@@ -60,15 +60,8 @@ TEST(SourceOnly, TLlibsBottleneckAndASlowerBackbone) {
   method.eval();
   EXPECT_EQ(method.features(torch::zeros({4, 2})).sizes(), (std::vector<std::int64_t>{4, 8}));
   // DANN on the bottleneck's features: its discriminator takes 8 inputs, and it trains.
-  const RunRecord r = testing::train_small(R"(name: b
-data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
-model: {name: mlp, hidden: [15]}
-optimizer: {name: sgd, lr: 0.05, momentum: 0.9}
-steps: 20
-threads: 1
-checkpoint_every: 0
-)",
-                                           "{name: dann, bottleneck: 8, backbone_lr: 0.1}");
+  const RunRecord r =
+      testing::train_small(testing::kRotatedMoons, "{name: dann, bottleneck: 8, backbone_lr: 0.1}", 0, {"steps=20"});
   EXPECT_EQ(r.status, "finished");
 }
 
