@@ -42,7 +42,6 @@ using loader_detail::example_error;
 using loader_detail::Pending;
 
 struct ExampleLoader::State {
-  const Split* split;
   const ExampleReader* reader;
   std::shared_ptr<const TransformPipeline> no_transforms = std::make_shared<TransformPipeline>(
       std::vector<std::shared_ptr<const Transform>>{});
@@ -171,7 +170,6 @@ ExampleLoader::ExampleLoader(const Split& split, const TransformPipeline* pipeli
                              LoaderOptions options, bool pin_memory, std::function<std::optional<BatchPlan>()> next_plan)
     : state_(std::make_unique<State>()) {
   State& s = *state_;
-  s.split = &split;
   s.reader = split.reader.get();
   if (!s.reader) throw Error("ExampleLoader: the split is held in memory, not read from disk");
   s.pipeline = pipeline ? pipeline : s.no_transforms.get();
@@ -234,16 +232,21 @@ BatchStream::BatchStream(BatchStream&&) noexcept = default;
 
 std::int64_t BatchStream::batches_per_epoch() const { return split_->size() / options_.batch_size; }
 
-BatchPlan BatchStream::advance(std::int64_t& epoch, std::int64_t& position, torch::Tensor& order) const {
-  if (position + options_.batch_size > split_->size()) {  // drop the ragged tail, start a new epoch
+namespace {
+/// The batch at (epoch, position) of `sampler`'s orders, moving the position
+/// on; the ragged tail of an epoch is dropped and the next epoch begins.
+BatchPlan next_batch(const Sampler& sampler, std::int64_t size, std::int64_t batch, std::int64_t& epoch,
+                     std::int64_t& position, torch::Tensor& order) {
+  if (position + batch > size) {
     ++epoch;
     position = 0;
-    order = sampler_->epoch_order(epoch);
+    order = sampler.epoch_order(epoch);
   }
-  BatchPlan plan{epoch, order.slice(0, position, position + options_.batch_size)};
-  position += options_.batch_size;
+  BatchPlan plan{epoch, order.slice(0, position, position + batch)};
+  position += batch;
   return plan;
 }
+}  // namespace
 
 void BatchStream::restore(std::int64_t epoch, std::int64_t position) {
   loader_.reset();
@@ -254,7 +257,8 @@ void BatchStream::restore(std::int64_t epoch, std::int64_t position) {
 }
 
 void BatchStream::start_loader() {
-  // The loader runs ahead on its own copy of the position.
+  // The loader runs ahead on its own copy of the position; the plan function
+  // holds no `this` (streams move).
   struct Cursor {
     std::int64_t epoch, position;
     torch::Tensor order;
@@ -264,19 +268,13 @@ void BatchStream::start_loader() {
   const std::int64_t size = split_->size(), batch = options_.batch_size;
   loader_ = std::make_unique<ExampleLoader>(
       *split_, pipeline_, options_.seed, options_.loader, device_.is_cuda(), [cursor, sampler, size, batch] {
-        if (cursor->position + batch > size) {
-          ++cursor->epoch;
-          cursor->position = 0;
-          cursor->order = sampler->epoch_order(cursor->epoch);
-        }
-        BatchPlan plan{cursor->epoch, cursor->order.slice(0, cursor->position, cursor->position + batch)};
-        cursor->position += batch;
-        return std::optional<BatchPlan>(std::move(plan));
+        return std::optional<BatchPlan>(
+            next_batch(*sampler, size, batch, cursor->epoch, cursor->position, cursor->order));
       });
 }
 
 Batch BatchStream::next() {
-  const BatchPlan plan = advance(epoch_, position_, order_);
+  const BatchPlan plan = next_batch(*sampler_, split_->size(), options_.batch_size, epoch_, position_, order_);
   Batch batch;
   torch::Tensor index = plan.indices;
   if (loader_) {

@@ -78,7 +78,6 @@ class BatchStream {
   std::int64_t batches_per_epoch() const;
 
  private:
-  BatchPlan advance(std::int64_t& epoch, std::int64_t& position, torch::Tensor& order) const;
   void start_loader();
 
   const DataSet* data_;

@@ -43,31 +43,8 @@ struct LabelledFiles {
   std::vector<std::int64_t> labels;
 };
 
-/// The options every data set of image files takes. T has members of these
-/// names (transforms, holdout_fraction, test_fraction, split_seed,
-/// skip_unreadable).
-template <class T>
-void declare_image_file_options(OptionSet<T>& o) {
-  o.add("transforms", &T::transforms,
-        "per split (train, val, test): a list of transforms (`graft list transforms`); a split without one uses "
-        "test's");
-  o.add("holdout_fraction", &T::holdout_fraction,
-        "of the training files, held out as the val split (DomainBed: 0.2), by a permutation of split_seed alone")
-      .min(0.0)
-      .max(0.9);
-  o.add("test_fraction", &T::test_fraction, "without `test:`, also held out, as the test split").min(0.0).max(0.9);
-  o.add("split_seed", &T::split_seed, "the permutation behind both fractions: the same for every method and seed")
-      .min(0);
-  o.add("cache_size", &T::cache_size,
-        "keep every image decoded in memory, its shorter side resized to this (0: decode from disk each time); "
-        "for sets that fit: about 262 kB an image at 256")
-      .min(0);
-  o.add("skip_unreadable", &T::skip_unreadable,
-        "skip (and count) unreadable images, each replaced by the next readable one; default: an unreadable image "
-        "is an error");
-}
-
-/// The shared options, as image_folder and image_list hold them.
+/// The options every data set of image files takes (image_folder and
+/// image_list derive their options from it).
 struct ImageFileSettings {
   TransformLists transforms;
   double holdout_fraction = 0.0;
@@ -76,6 +53,31 @@ struct ImageFileSettings {
   bool skip_unreadable = false;
   std::int64_t cache_size = 0;
 };
+
+template <class T>
+void declare_image_file_options(OptionSet<T>& o) {
+  using S = ImageFileSettings;
+  o.add("transforms", static_cast<TransformLists T::*>(&S::transforms),
+        "per split (train, val, test): a list of transforms (`graft list transforms`); a split without one uses "
+        "test's");
+  o.add("holdout_fraction", static_cast<double T::*>(&S::holdout_fraction),
+        "of the training files, held out as the val split (DomainBed: 0.2), by a permutation of split_seed alone")
+      .min(0.0)
+      .max(0.9);
+  o.add("test_fraction", static_cast<double T::*>(&S::test_fraction), "without `test:`, also held out, as the test split")
+      .min(0.0)
+      .max(0.9);
+  o.add("split_seed", static_cast<std::int64_t T::*>(&S::split_seed),
+        "the permutation behind both fractions: the same for every method and seed")
+      .min(0);
+  o.add("cache_size", static_cast<std::int64_t T::*>(&S::cache_size),
+        "keep every image decoded in memory, its shorter side resized to this (0: decode from disk each time); "
+        "for sets that fit: about 262 kB an image at 256")
+      .min(0);
+  o.add("skip_unreadable", static_cast<bool T::*>(&S::skip_unreadable),
+        "skip (and count) unreadable images, each replaced by the next readable one; default: an unreadable image "
+        "is an error");
+}
 
 /// Fills `data` from the files of the training set (`all`: train, and val/test
 /// by fraction) and of separate val and test sets, with `classes` naming the

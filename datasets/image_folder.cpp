@@ -100,10 +100,8 @@ ImageFolder::ImageFolder(Options o, const DataContext& ctx) {
   std::optional<LabelledFiles> val, test;
   if (!o.val.empty()) val = relabelled(o.val);
   if (!o.test.empty()) test = relabelled(o.test);
-  ImageFileSettings settings{o.transforms, o.holdout_fraction, o.test_fraction, o.split_seed, o.skip_unreadable,
-                             o.cache_size};
   build_image_file_dataset(*this, "image_folder:" + folder, std::move(train.files), std::move(val), std::move(test),
-                           std::move(train.classes), settings, where);
+                           std::move(train.classes), o, where);
 }
 
 GRAFT_REGISTER_DATASET(ImageFolder, "image_folder",

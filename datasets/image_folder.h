@@ -18,17 +18,11 @@
 
 namespace graft {
 
-struct ImageFolderOptions {
+struct ImageFolderOptions : ImageFileSettings {
   std::string root;    ///< root/<class>/..., or root/<domain>/<class>/...
   std::string domain;  ///< DomainBed's layout: the domain folder under root
   std::string val;     ///< optional: a folder of the same classes for the val split
   std::string test;    ///< optional: a folder of the same classes for the test split
-  TransformLists transforms;
-  double holdout_fraction = 0.0;
-  double test_fraction = 0.0;
-  std::int64_t split_seed = 0;
-  bool skip_unreadable = false;
-  std::int64_t cache_size = 0;
   static void declare(OptionSet<ImageFolderOptions>& o);
 };
 

@@ -86,10 +86,8 @@ ImageList::ImageList(Options o, const DataContext& ctx) {
   std::vector<std::string> names = o.classes;
   if (names.empty())
     for (std::int64_t c = 0; c < classes; ++c) names.push_back(std::to_string(c));
-  ImageFileSettings settings{o.transforms, o.holdout_fraction, o.test_fraction, o.split_seed, o.skip_unreadable,
-                             o.cache_size};
   build_image_file_dataset(*this, "image_list:" + o.list, std::move(train), std::move(val), std::move(test),
-                           std::move(names), settings, where);
+                           std::move(names), o, where);
 }
 
 GRAFT_REGISTER_DATASET(ImageList, "image_list",

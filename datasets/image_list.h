@@ -17,19 +17,13 @@
 
 namespace graft {
 
-struct ImageListOptions {
+struct ImageListOptions : ImageFileSettings {
   std::string root;                  ///< the folder the list's paths are relative to
   std::string list;                  ///< the training list file
   std::string val;                   ///< optional: the val split's list file
   std::string test;                  ///< optional: the test split's list file
   std::vector<std::string> classes;  ///< names of labels 0..K-1 (optional)
   std::int64_t num_classes = 0;      ///< without `classes`: K (0: the largest label + 1)
-  TransformLists transforms;
-  double holdout_fraction = 0.0;
-  double test_fraction = 0.0;
-  std::int64_t split_seed = 0;
-  bool skip_unreadable = false;
-  std::int64_t cache_size = 0;
   static void declare(OptionSet<ImageListOptions>& o);
 };
 
