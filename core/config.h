@@ -14,13 +14,15 @@ namespace graft {
 
 /// Where a value was written: a file position or a command-line override.
 struct SourceMark {
-  std::string file;  ///< path as given, or "command line"
+  std::string file;  ///< path as given, or "command line 'key=value'" (an override)
   int line = 0;      ///< 1-based; 0 when unknown
   int column = 0;    ///< 1-based; 0 when unknown
   /// True in a saved run config (load_run_config): its paths were resolved
   /// when the run was made, so they are not read from its folder again.
   bool paths_resolved = false;
   std::string str() const;  ///< "file:line:column"
+  /// Written on the command line (an override): its paths are read from the working directory.
+  bool from_command_line() const { return file.rfind("command line", 0) == 0; }
 };
 
 /// A YAML-like value: null, scalar (kept as its text), sequence or ordered map.

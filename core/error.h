@@ -24,6 +24,14 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+/// A path option names a file or folder that is not there (a ConfigError:
+/// the file, line and key come first). Data sets add what is missing and
+/// where it is published (OptionSet::missing_path_hint).
+class MissingPathError : public ConfigError {
+ public:
+  using ConfigError::ConfigError;
+};
+
 /// A data set's files are not in the cache: every run would fail alike, so
 /// the sweep stops and says which `graft data fetch` to run.
 class DataMissing : public Error {

@@ -44,6 +44,7 @@ struct ExperimentSettings {
   std::string output = "results";
   ConfigNode variants;
   ConfigNode grid;
+  std::string columns;
   std::vector<std::string> plugins;
 
   static void declare(OptionSet<ExperimentSettings>& o) {
@@ -84,7 +85,12 @@ struct ExperimentSettings {
           "(Maninis et al. 2019; lower is better)");
     o.add("output", &S::output, "folder that receives <name>/ with every run");
     o.add("variants", &S::variants, "map of row name -> overrides merged over this file");
-    o.add("grid", &S::grid, "map of key.path -> list of values; every combination is run");
+    o.add("grid", &S::grid,
+          "map of key.path -> list of values; every combination is run. An axis may also be named, its points "
+          "named sets of overrides: task: {A2W: {data.source.list: ..., data.target.list: ...}, ...}");
+    o.add("columns", &S::columns,
+          "a grid axis shown as columns: one more table per metric, a row per variant, a column per point of "
+          "the axis and their mean (TLlib's tasks x methods table)");
     o.add("plugins", &S::plugins,
           "shared libraries with more methods/models/data sets, loaded first: paths relative to this file, or "
           "names searched in $GRAFT_PLUGIN_PATH (core/plugins.h)");
@@ -99,9 +105,12 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+/// One axis of the grid: a key path and its values, or a named axis whose
+/// points are named maps of key.path -> value.
 struct GridAxis {
-  std::string path;
+  std::string path;  ///< the key path, or the axis name
   std::vector<ConfigNode> values;
+  std::vector<std::string> point_names;  ///< named axes only
 };
 
 std::vector<GridAxis> parse_grid(const ConfigNode& grid) {
@@ -112,11 +121,22 @@ std::vector<GridAxis> parse_grid(const ConfigNode& grid) {
     if (kExpansionKeys.end() != std::find(kExpansionKeys.begin(), kExpansionKeys.end(), entry.key) ||
         entry.key == "seeds")
       config_fail_at(entry.key_mark, "grid." + entry.key, "cannot be swept; list seeds under `seeds:`");
-    GridAxis axis{entry.key, {}};
-    if (entry.value.is_sequence())
+    GridAxis axis{entry.key, {}, {}};
+    if (entry.value.is_sequence()) {
       axis.values = entry.value.items();
-    else
-      config_fail(entry.value, "grid." + entry.key, "expected a list of values to sweep");
+    } else if (entry.value.is_map()) {
+      for (const auto& point : entry.value.entries()) {
+        if (!point.value.is_map() || point.value.entries().empty())
+          config_fail(point.value, "grid." + entry.key + "." + point.key,
+                      "a point of a named axis is a map of key.path -> value, e.g. {data.source.list: "
+                      "image_list/amazon.txt}");
+        axis.point_names.push_back(point.key);
+        axis.values.push_back(point.value);
+      }
+    } else {
+      config_fail(entry.value, "grid." + entry.key,
+                  "expected a list of values to sweep, or a map of named points (each a map of key.path -> value)");
+    }
     if (axis.values.empty()) config_fail(entry.value, "grid." + entry.key, "the list of values is empty");
     axes.push_back(std::move(axis));
   }
@@ -226,8 +246,9 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
     for (std::size_t i = 0; i < names.size(); ++i) {
       const ConfigNode& node = plugins->is_sequence() ? plugins->items()[i] : *plugins;
       const std::string& where = node.mark().file;
-      const std::string base_dir =
-          where.empty() || where == "command line" ? std::string(".") : std::filesystem::path(where).parent_path().string();
+      const std::string base_dir = where.empty() || node.mark().from_command_line()
+                                       ? std::string(".")
+                                       : std::filesystem::path(where).parent_path().string();
       try {
         load_plugin(resolve_plugin_path(names[i], base_dir));
       } catch (const ConfigError&) {
@@ -271,6 +292,21 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
     }
   }
   const std::vector<GridAxis> axes = parse_grid(top.grid);
+  if (!top.columns.empty()) {
+    std::vector<std::string> names;
+    for (const auto& axis : axes) names.push_back(axis.path);
+    const auto axis = std::find_if(axes.begin(), axes.end(), [&](const GridAxis& a) { return a.path == top.columns; });
+    if (axis == axes.end())
+      config_fail(*root.find("columns"), "columns",
+                  fmt::format("'{}' is not an axis of `grid:`; {}", top.columns, choices_hint(top.columns, names)));
+    experiment.columns.axis = axis->path;
+    if (!axis->point_names.empty()) {
+      experiment.columns.points = axis->point_names;
+    } else {
+      for (const auto& value : axis->values)
+        experiment.columns.points.push_back(value.is_scalar() ? value.text() : value.hash().substr(0, 6));
+    }
+  }
 
   ConfigNode base = root;
   for (const auto& key : kExpansionKeys) base.erase(key);
@@ -285,8 +321,14 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
       std::string label_suffix;
       std::size_t rest = combo;
       for (const auto& axis : axes) {
-        const ConfigNode& value = axis.values[rest % axis.values.size()];
+        const std::size_t point = rest % axis.values.size();
+        const ConfigNode& value = axis.values[point];
         rest /= axis.values.size();
+        if (!axis.point_names.empty()) {
+          for (const auto& entry : value.entries()) set_path(tree, entry.key, entry.value);
+          label_suffix += fmt::format(" {}={}", axis.path, axis.point_names[point]);
+          continue;
+        }
         set_path(tree, axis.path, value);
         const std::string shown = value.is_scalar() ? value.text() : value.hash().substr(0, 6);
         label_suffix += fmt::format(" {}={}", axis.path, shown);
@@ -335,6 +377,34 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
     config_fail(top.delta_m, "delta_m", "expected a map of metric -> baseline variant, e.g. {left.test_acc: stl_left}");
   }
   return experiment;
+}
+
+void keep_variants(Experiment& experiment, const std::vector<std::string>& names) {
+  auto written = [](const std::string& label) { return label.substr(0, label.find(' ')); };
+  auto wanted = [&](const std::string& label) {
+    return std::any_of(names.begin(), names.end(),
+                       [&](const std::string& n) { return n == label || n == written(label); });
+  };
+  std::vector<std::string> valid;
+  for (const auto& label : experiment.variants)
+    if (std::find(valid.begin(), valid.end(), written(label)) == valid.end()) valid.push_back(written(label));
+  for (const auto& name : names)
+    if (std::none_of(experiment.variants.begin(), experiment.variants.end(),
+                     [&](const std::string& label) { return name == label || name == written(label); }))
+      throw Error(fmt::format("--variants: '{}' is not a variant of {}; {}", name, experiment.file,
+                              choices_hint(name, valid)));
+  std::vector<std::string> variants;
+  for (const auto& label : experiment.variants)
+    if (wanted(label)) variants.push_back(label);
+  std::vector<RunConfig> runs;
+  for (auto& run : experiment.runs)
+    if (wanted(run.variant)) runs.push_back(std::move(run));
+  experiment.variants = std::move(variants);
+  experiment.runs = std::move(runs);
+  // A Delta_m baseline left out cannot be compared against.
+  experiment.delta_m.erase(std::remove_if(experiment.delta_m.begin(), experiment.delta_m.end(),
+                                          [&](const auto& entry) { return !wanted(entry.second); }),
+                           experiment.delta_m.end());
 }
 
 std::vector<OptionDoc> experiment_option_docs() { return options_of<ExperimentSettings>().docs(); }

@@ -22,6 +22,7 @@
 
 #include "core/config.h"
 #include "core/options.h"
+#include "core/report.h"
 #include "core/tasks.h"
 
 namespace graft {
@@ -69,11 +70,18 @@ struct Experiment {
   ConfigNode resolved;                 ///< the merged file after overrides (before expansion)
   /// Delta_m columns: metric -> the variant that is its single-task baseline.
   std::vector<std::pair<std::string, std::string>> delta_m;
+  ColumnAxis columns;                  ///< `columns:`, the grid axis shown as columns (empty: none)
 };
 
 /// Loads, merges, expands and validates an experiment. Throws ConfigError
 /// naming file:line:column and the key path on the first problem found.
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
+
+/// Keeps only the runs of the variants named (`graft run FILE --variants
+/// source_only,dann`): a name is a variant as written under `variants:`
+/// (every grid point of it) or a full row label ("dann task=A2W"). Throws
+/// graft::Error listing the valid names for one that matches nothing.
+void keep_variants(Experiment& experiment, const std::vector<std::string>& names);
 
 /// The options of the experiment level itself, for `graft describe experiment`.
 std::vector<OptionDoc> experiment_option_docs();

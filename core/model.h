@@ -20,12 +20,19 @@ class Backbone : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& inputs) = 0;
   virtual std::int64_t feature_dim() const = 0;
+  /// The file its parameters started from (pretrained weights, a checkpoint,
+  /// a TorchScript module); empty for a random initialisation. The run record
+  /// names it with its sha256.
+  virtual std::string weights_file() const { return {}; }
 };
 
 /// An MLP head: Linear layers of `hidden` widths with `activation`, then a
-/// Linear to `outputs`. `hidden` empty gives a single Linear layer.
+/// Linear to `outputs`. `hidden` empty gives a single Linear layer. With
+/// `batch_norm`, each hidden Linear is followed by BatchNorm1d before the
+/// activation (TLlib's domain discriminator).
 torch::nn::Sequential make_mlp_head(std::int64_t inputs, const std::vector<std::int64_t>& hidden, std::int64_t outputs,
-                                    const std::string& activation = "relu", double dropout = 0.0);
+                                    const std::string& activation = "relu", double dropout = 0.0,
+                                    bool batch_norm = false);
 
 /// TLlib's bottleneck between a backbone and its heads: Linear(inputs,
 /// width), BatchNorm1d(width), ReLU. The heads and the alignment terms then

@@ -57,11 +57,16 @@ std::string parse_string(const ConfigNode& node, const std::string& path) {
 }
 
 std::string resolve_path_option(const std::string& text, const ConfigNode& node, const std::string& key_path,
-                                PathKind kind) {
+                                PathKind kind, const std::string& under) {
   namespace fs = std::filesystem;
   const SourceMark& mark = node.mark();
-  const bool from_working_dir = mark.paths_resolved || mark.file.empty() || mark.file == "command line";
-  const fs::path base = from_working_dir ? fs::path() : fs::path(mark.file).parent_path();
+  const bool from_working_dir = mark.paths_resolved || mark.file.empty() || mark.from_command_line();
+  // A resolved config (a run's config.yaml, or options dumped after parsing:
+  // nodes without a file) holds paths as they were resolved.
+  const bool read_under = !under.empty() && !mark.paths_resolved && !mark.file.empty();
+  const fs::path base = read_under         ? fs::path(under)
+                        : from_working_dir ? fs::path()
+                                           : fs::path(mark.file).parent_path();
   const fs::path written(text);
   const std::string resolved =
       written.is_absolute() || base.empty() ? text : (base / written).lexically_normal().string();
@@ -70,7 +75,9 @@ std::string resolve_path_option(const std::string& text, const ConfigNode& node,
   const fs::file_status status = fs::status(resolved, ec);
   if (!fs::exists(status)) {
     std::string message = fmt::format("no such {}: {}", what, resolved);
-    if (!base.empty()) {
+    if (read_under) {
+      message += fmt::format(" (a relative path is read under {})", under);
+    } else if (!base.empty()) {
       message += fmt::format(" (a relative path is read from the folder of the file that names it, {})", base.string());
       // Earlier graft read paths from the working directory: say how to write
       // an old experiment's path the new way.
@@ -79,7 +86,7 @@ std::string resolve_path_option(const std::string& text, const ConfigNode& node,
         message += fmt::format("; '{}' exists from the working directory: write it as {}", text,
                                fs::relative(fs::absolute(written), fs::absolute(base), error).string());
     }
-    config_fail(node, key_path, message);
+    throw MissingPathError(fmt::format("{}: {}: {}", node.mark().str(), key_path, message));
   }
   if (kind == PathKind::file_or_folder) kind = fs::is_directory(status) ? PathKind::folder : PathKind::file;
   if (kind == PathKind::file) {

@@ -60,8 +60,10 @@ enum class PathKind { file, folder, file_or_folder };
 /// folder joined with the text (so a run started from the same directory keeps
 /// its identity), and it must exist as `kind` and be readable: a missing file
 /// is found by `graft validate`, not an hour into a sweep.
+/// `under` (when not empty) replaces that folder for relative paths: a list
+/// file named relative to a data set's `root:` (TLlib's layout).
 std::string resolve_path_option(const std::string& text, const ConfigNode& node, const std::string& key_path,
-                                PathKind kind);
+                                PathKind kind, const std::string& under = "");
 
 template <class V>
 struct OptionTraits;
@@ -140,24 +142,46 @@ class OptionSet {
     T value{};
     if (node.is_null()) return value;
     if (!node.is_map()) config_fail(node, path, fmt::format("expected a map of options for {}", owner));
-    for (const auto& entry : node.entries()) {
-      bool skip = false;
-      for (const auto& i : ignored) skip = skip || i == entry.key;
-      if (skip) continue;
-      const FieldBase* field = find(entry.key);
-      const std::string key_path = path.empty() ? entry.key : path + "." + entry.key;
-      if (!field)
-        config_fail_at(entry.key_mark, key_path,
-                       fmt::format("unknown option of {}; {}", owner, choices_hint(entry.key, keys())));
-      field->parse_into(value, entry.value, key_path);
+    // Paths after the other options (so the hint for a missing one is known),
+    // and paths read under another path after that one.
+    for (int rank = 0; rank < 3; ++rank) {
+      for (const auto& entry : node.entries()) {
+        bool skip = false;
+        for (const auto& i : ignored) skip = skip || i == entry.key;
+        if (skip) continue;
+        const FieldBase* field = find(entry.key);
+        const std::string key_path = path.empty() ? entry.key : path + "." + entry.key;
+        if (!field)
+          config_fail_at(entry.key_mark, key_path,
+                         fmt::format("unknown option of {}; {}", owner, choices_hint(entry.key, keys())));
+        if (field->parse_rank() != rank) continue;
+        if (rank == 0 || !missing_path_hint_) {
+          field->parse_into(value, entry.value, key_path);
+          continue;
+        }
+        try {
+          field->parse_into(value, entry.value, key_path);
+        } catch (const MissingPathError& e) {  // only a missing file or folder: other mistakes need no hint
+          const std::string hint = missing_path_hint_(value);
+          if (hint.empty()) throw;
+          throw MissingPathError(fmt::format("{}\n  {}", e.what(), hint));
+        }
+      }
     }
     return value;
+  }
+
+  /// A string option whose text is added to the error when a path option
+  /// names nothing that exists: which data set it is and where it is published.
+  void missing_path_hint(std::string T::*member) {
+    missing_path_hint_ = [member](const T& value) { return value.*member; };
   }
 
   /// The options as a map, every field present (defaults included).
   ConfigNode dump(const T& value) const {
     ConfigNode map = ConfigNode::map();
-    for (const auto& field : fields_) map.set(field->key(), field->dump(value));
+    for (const auto& field : fields_)
+      if (field->saved(value)) map.set(field->key(), field->dump(value));
     return map;
   }
 
@@ -182,6 +206,9 @@ class OptionSet {
     virtual void parse_into(T& target, const ConfigNode& node, const std::string& path) const = 0;
     virtual ConfigNode dump(const T& source) const = 0;
     virtual OptionDoc doc(const T& defaults) const = 0;
+    /// 0: not a path; 1: a path; 2: a path read under another path option.
+    virtual int parse_rank() const = 0;
+    virtual bool saved(const T& value) const = 0;
   };
 
  public:
@@ -216,13 +243,43 @@ class OptionSet {
       return *this;
     }
 
+    /// For paths: a relative path is read under the folder in `base` (another
+    /// path option of the same struct, e.g. a data set's root) when that is given.
+    Field& under(std::string T::*base, const std::string& base_key) {
+      under_ = base;
+      for (auto& text : constraint_text_)
+        if (text.find("relative to the YAML file") != std::string::npos)
+          text.replace(text.find("the YAML file"), std::string("the YAML file").size(), "`" + base_key + "` (when given)");
+      return *this;
+    }
+
+    /// Text for people, not a setting (a hint shown in errors): left out of
+    /// resolved configs, so out of a run's identity too.
+    Field& not_saved() {
+      saved_ = false;
+      return *this;
+    }
+
+    /// An option added after runs were made with its default: saved only when
+    /// set to something else, so those runs keep their identity (not redone).
+    Field& saved_unless_default() {
+      is_default_ = [member = member_](const T& value) {
+        static const T defaults{};
+        return value.*member == defaults.*member;
+      };
+      return *this;
+    }
+
     const std::string& key() const override { return key_; }
+    bool saved(const T& value) const override { return saved_ && !(is_default_ && is_default_(value)); }
+    int parse_rank() const override { return !path_kind_ ? 0 : under_ ? 2 : 1; }
 
     void parse_into(T& target, const ConfigNode& node, const std::string& path) const override {
       V value = OptionTraits<V>::parse(node, path);
       validate(value, node, path);
       if constexpr (std::is_same_v<V, std::string>)
-        if (path_kind_ && !value.empty()) value = resolve_path_option(value, node, path, *path_kind_);
+        if (path_kind_ && !value.empty())
+          value = resolve_path_option(value, node, path, *path_kind_, under_ ? target.*under_ : std::string());
       target.*member_ = std::move(value);
     }
 
@@ -276,6 +333,9 @@ class OptionSet {
     std::vector<std::function<bool(double)>> numeric_checks_;
     std::vector<std::string> choices_;
     std::optional<PathKind> path_kind_;
+    std::string T::*under_ = nullptr;
+    bool saved_ = true;
+    std::function<bool(const T&)> is_default_;  ///< set by saved_unless_default
   };
 
  private:
@@ -286,6 +346,7 @@ class OptionSet {
   }
 
   std::vector<std::unique_ptr<FieldBase>> fields_;
+  std::function<std::string(const T&)> missing_path_hint_;
 };
 
 /// The OptionSet of T, built once from T::declare.

@@ -179,10 +179,7 @@ std::size_t display_width(const std::string& text) {
   return n;
 }
 
-}  // namespace
-
-std::string format_text_table(const Summary& summary) {
-  const auto rows = table_cells(summary, true);
+std::string aligned(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
@@ -199,6 +196,86 @@ std::string format_text_table(const Summary& summary) {
       out += std::string(total - 2, '-') + '\n';
     }
   }
+  return out;
+}
+
+std::string markdown_rows(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out += "|";
+    for (const auto& c : rows[r]) out += " " + c + " |";
+    out += '\n';
+    if (r == 0) {
+      out += "|";
+      for (std::size_t i = 0; i < rows[r].size(); ++i) out += i == 0 ? "---|" : "---:|";
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+/// Splits a variant label "dann task=A2W lr=0.1" into the row "dann lr=0.1"
+/// and the point "A2W" of `axis`; false when the label has no such point.
+bool split_label(const std::string& label, const ColumnAxis& columns, std::string& row, std::size_t& point) {
+  for (std::size_t p = 0; p < columns.points.size(); ++p) {
+    const std::string token = " " + columns.axis + "=" + columns.points[p];
+    for (std::size_t at = label.find(token); at != std::string::npos; at = label.find(token, at + 1)) {
+      const std::size_t end = at + token.size();
+      if (end != label.size() && label[end] != ' ') continue;
+      row = label.substr(0, at) + label.substr(end);
+      point = p;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::vector<std::string>>> column_tables(const Summary& summary) {
+  std::vector<std::vector<std::vector<std::string>>> tables;
+  if (summary.columns.axis.empty()) return tables;
+  std::vector<std::string> row_names;
+  std::map<std::string, std::vector<const SummaryRow*>> cells;  // row -> one SummaryRow per point
+  for (const auto& row : summary.rows) {
+    std::string name;
+    std::size_t point = 0;
+    if (!split_label(row.variant, summary.columns, name, point)) continue;
+    if (!cells.count(name)) {
+      row_names.push_back(name);
+      cells[name].assign(summary.columns.points.size(), nullptr);
+    }
+    cells[name][point] = &row;
+  }
+  for (const auto& metric : summary.metric_names) {
+    const bool percent = is_fraction_metric(metric);
+    std::vector<std::vector<std::string>> table;
+    std::vector<std::string> header{percent ? metric + " (%)" : metric};
+    for (const auto& point : summary.columns.points) header.push_back(point);
+    header.push_back("mean");
+    table.push_back(header);
+    for (const auto& name : row_names) {
+      std::vector<std::string> line{name};
+      double sum = 0;
+      bool complete = true;
+      for (const SummaryRow* row : cells[name]) {
+        const MetricSummary* s = row ? &row->metrics.at(metric) : nullptr;
+        line.push_back(s ? cell(metric, *s) : "-");
+        complete = complete && s && s->n > 0 && row->failed == 0 && row->pending == 0;
+        if (s && s->n) sum += s->mean;
+      }
+      const double mean = sum / static_cast<double>(cells[name].size());
+      line.push_back(!complete ? "-" : percent ? fmt::format("{:.2f}", 100 * mean) : fmt::format("{:.4g}", mean));
+      table.push_back(line);
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+std::string format_text_table(const Summary& summary) {
+  std::string out = aligned(table_cells(summary, true));
+  for (const auto& table : column_tables(summary)) out += "\n" + aligned(table);
   for (const auto& row : summary.rows)
     if (!row.failure.empty()) out += fmt::format("failed: {}\n", row.failure);
   return out;
@@ -215,17 +292,12 @@ std::string format_markdown(const Summary& summary) {
            "is an oracle).";
   if (summary.show_delta_m)
     out += " Δm % is the mean relative change against the single-task baselines, signed so that lower is better.";
-  out += "\n\n";
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    out += "|";
-    for (const auto& c : rows[r]) out += " " + c + " |";
-    out += '\n';
-    if (r == 0) {
-      out += "|";
-      for (std::size_t i = 0; i < rows[r].size(); ++i) out += i == 0 ? "---|" : "---:|";
-      out += '\n';
-    }
-  }
+  out += "\n\n" + markdown_rows(rows);
+  const auto tables = column_tables(summary);
+  if (!tables.empty())
+    out += fmt::format("\nBy {0}: a row per variant, a column per {0}, and the mean of those columns' means.\n",
+                       summary.columns.axis);
+  for (const auto& table : tables) out += "\n" + markdown_rows(table);
   for (const auto& row : summary.rows)
     if (!row.failure.empty()) out += fmt::format("\nFailed: {}\n", row.failure);
   return out;

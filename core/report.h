@@ -27,11 +27,19 @@ struct SummaryRow {
   std::string failure;  ///< first failure message, if any
 };
 
+/// A grid axis shown as columns: rows are the variants without it ("dann"
+/// from "dann task=A2W"), columns its points and their mean.
+struct ColumnAxis {
+  std::string axis;                 ///< empty: no such table
+  std::vector<std::string> points;  ///< in grid order
+};
+
 struct Summary {
   std::string experiment;
   std::vector<std::string> metric_names;  ///< columns, in display order
   std::vector<SummaryRow> rows;
   bool show_delta_m = false;
+  ColumnAxis columns;  ///< adds one table per metric to the text and Markdown
 };
 
 /// Groups records by variant (rows in `variants` order). `report` picks and
@@ -58,6 +66,11 @@ double delta_m_percent(const std::vector<double>& method, const std::vector<doub
 std::map<std::string, double> selected_metrics(const RunRecord& record, const std::string& selector);
 
 MetricSummary mean_std(const std::vector<double>& values);
+
+/// Per metric: rows = variants without the axis, columns = its points, then
+/// "mean" (the mean of the points' means, shown when every point has one).
+/// Cells are mean ± std over seeds. Empty without summary.columns.
+std::vector<std::vector<std::vector<std::string>>> column_tables(const Summary& summary);
 
 std::string format_text_table(const Summary& summary);  ///< aligned, for the terminal
 std::string format_markdown(const Summary& summary);

@@ -236,6 +236,9 @@ void write_run_record(const std::string& path, const RunRecord& r) {
     write_attribute(file, "data_time_fraction", r.data_time_fraction);
     write_attribute(file, "step_time_s", r.step_time_s);
     write_attribute(file, "runtime", r.runtime);
+    write_attribute(file, "model", r.model);
+    write_attribute(file, "weights", r.weights);
+    write_attribute(file, "weights_sha256", r.weights_sha256);
     write_table(file, "train", r.train);
     write_table(file, "eval", r.eval);
     Handle final_group(H5Gcreate2(file, "final", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
@@ -283,6 +286,9 @@ RunRecord read_run_record(const std::string& path) {
   r.data_time_fraction = read_number_attribute<double>(file, "data_time_fraction", path);
   if (H5Aexists(file, "step_time_s") > 0) r.step_time_s = read_number_attribute<double>(file, "step_time_s", path);
   r.runtime = read_string_attribute(file, "runtime", path);
+  r.model = read_string_attribute(file, "model", path);
+  r.weights = read_string_attribute(file, "weights", path);
+  r.weights_sha256 = read_string_attribute(file, "weights_sha256", path);
   r.train = read_table(file, "train", path);
   r.eval = read_table(file, "eval", path);
   if (H5Lexists(file, "final", H5P_DEFAULT) > 0) {

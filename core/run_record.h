@@ -5,7 +5,9 @@
 //                     message, experiment, variant, run_id, seed, config (the
 //                     resolved YAML), config_hash, steps_done, total_steps,
 //                     samples, wall_time_s, steps_per_s, samples_per_s,
-//                     data_time_fraction, runtime
+//                     data_time_fraction, runtime; model (the backbone's
+//                     registry name), weights and weights_sha256 (the file
+//                     its parameters started from; empty: random init)
 //   /train/step       int64 [n]   steps at which training scalars were logged
 //   /train/<name>     float64 [n] one column per scalar (NaN where not logged)
 //   /eval/step        int64 [m]   steps at which the method was evaluated
@@ -49,6 +51,8 @@ struct RunRecord {
   double data_time_fraction = 0;  ///< share of training-step time spent drawing batches
   double step_time_s = 0;         ///< time inside training steps (batches included; setup, evaluation and checkpoints not)
   std::string runtime;
+  std::string model;                      ///< the backbone's registry name ("resnet50"); empty: none
+  std::string weights, weights_sha256;    ///< the file the backbone started from, and its sha256
   ScalarTable train, eval;
   std::map<std::string, double> final_metrics;
   std::map<std::string, std::vector<std::string>> classes;  ///< domain -> class names in label order

@@ -146,6 +146,7 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
   const std::vector<std::string> selection = experiment.runs.empty() ? std::vector<std::string>{}
                                                                      : experiment.runs.front().selection;
   result.summary = summarize(experiment.name, experiment.variants, table_records, report, selection, experiment.delta_m);
+  result.summary.columns = experiment.columns;
   // A partial table never takes the place of the summary: the process that
   // finishes last sees every run and writes it.
   if (writer && result.pending == 0) {

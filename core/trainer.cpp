@@ -18,6 +18,7 @@
 #include "core/distributed.h"
 #include "core/error.h"
 #include "core/plots.h"
+#include "core/process.h"
 #include "core/progress.h"
 #include "core/registries.h"
 #include "core/runtime.h"
@@ -346,11 +347,16 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
       setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);
       if (!setup.domains[domain]->class_names.empty()) record.classes[domain] = setup.domains[domain]->class_names;
     }
-    setup.make_backbone = [&run](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
+    setup.make_backbone = [&run, &record](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
       if (run.model.is_null())
         throw Error("this method builds a backbone, but the experiment has no `model:`; add one, e.g. "
                     "model: {name: mlp, hidden: [64]}; models: " + choices_hint("", model_registry().names()));
-      return model_registry().create(run.model, "model", ModelContext{input_shape});
+      auto backbone = model_registry().create(run.model, "model", ModelContext{input_shape});
+      // A table row says which pretrained model produced it.
+      record.model = model_registry().component_name(run.model, "model");
+      record.weights = backbone->weights_file();
+      record.weights_sha256 = record.weights.empty() ? "" : sha256_of_file(record.weights);
+      return backbone;
     };
 
     // The method, its optimizer and schedule.

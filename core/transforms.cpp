@@ -389,8 +389,14 @@ struct Normalize : Transform {
 
 struct GrayscaleOptions {
   std::int64_t channels = 1;
+  double p = 1.0;
   static void declare(OptionSet<GrayscaleOptions>& o) {
     o.add("channels", &GrayscaleOptions::channels, "1, or 3 (the grey repeated)").min(1).max(3);
+    o.add("p", &GrayscaleOptions::p,
+          "probability of turning grey (torchvision's RandomGrayscale: p 0.1, channels 3, as DomainBed's)")
+        .min(0.0)
+        .max(1.0)
+        .saved_unless_default();
   }
 };
 
@@ -398,7 +404,9 @@ struct Grayscale : Transform {
   using Options = GrayscaleOptions;
   Options o;
   explicit Grayscale(Options options) : o(options) {}
-  torch::Tensor apply(torch::Tensor x, ExampleRandom&) const override {
+  torch::Tensor apply(torch::Tensor x, ExampleRandom& random) const override {
+    // p = 1 draws nothing, so pipelines written before `p` keep their randomness.
+    if (o.p < 1.0 && !(random.uniform() < o.p)) return x;
     auto grey = grey_of(x);
     return o.channels == 1 ? grey : grey.expand({o.channels, -1, -1}).contiguous();
   }
@@ -414,6 +422,7 @@ GRAFT_REGISTER_TRANSFORM(HorizontalFlip, "horizontal_flip", "flip left-right wit
 GRAFT_REGISTER_TRANSFORM(RandomCrop, "random_crop", "pad with zeros and crop back at a random offset");
 GRAFT_REGISTER_TRANSFORM(ColorJitter, "color_jitter", "random brightness, contrast, saturation and hue (torchvision's)");
 GRAFT_REGISTER_TRANSFORM(Normalize, "normalize", "subtract the per-channel mean, divide by the std");
-GRAFT_REGISTER_TRANSFORM(Grayscale, "grayscale", "to grey (ITU-R 601-2 luma, as torchvision)");
+GRAFT_REGISTER_TRANSFORM(Grayscale, "grayscale",
+                         "to grey (ITU-R 601-2 luma, as torchvision), always or with probability p");
 
 }  // namespace graft

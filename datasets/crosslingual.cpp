@@ -25,6 +25,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/process.h"
 #include "core/registries.h"
 #include "core/runtime.h"
 #include "datasets/sources.h"

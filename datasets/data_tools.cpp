@@ -112,8 +112,8 @@ void export_dataset(const std::string& name, const std::string& dir, const std::
     log << fmt::format("read it with: {{name: image_folder, root: {0}/train{1}, test: {0}/test}}\n", dir,
                        data->has_split("val") ? fmt::format(", val: {}/val", dir) : "");
   else
-    log << fmt::format("read it with: {{name: image_list, root: {0}, list: {0}/train.txt{1}, test: {0}/test.txt}}\n",
-                       dir, data->has_split("val") ? fmt::format(", val: {}/val.txt", dir) : "");
+    log << fmt::format("read it with: {{name: image_list, root: {0}, list: train.txt{1}, test: test.txt}}\n",
+                       dir, data->has_split("val") ? ", val: val.txt" : "");
   // The built-in set normalises by its training split's statistics: the same
   // constants give the same inputs from the files, to the last bit.
   if (!data->mean.empty()) {

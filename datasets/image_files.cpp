@@ -89,6 +89,9 @@ void build_image_file_dataset(DataSet& data, const std::string& name, LabelledFi
     throw ConfigError(fmt::format("{}: give `test:` or `test_fraction:`, not both", where));
   if (val && settings.holdout_fraction > 0)
     throw ConfigError(fmt::format("{}: give `val:` or `holdout_fraction:`, not both", where));
+  if (settings.test_all && (test || settings.test_fraction > 0))
+    throw ConfigError(fmt::format("{}: `test_all: true` makes every file the test split; drop `test:`/`test_fraction:`",
+                                  where));
   data.name = name;
   const auto n = static_cast<std::int64_t>(all.paths.size());
   HeldOutRows rows;
@@ -103,6 +106,7 @@ void build_image_file_dataset(DataSet& data, const std::string& name, LabelledFi
   if (rows.test.size(0) > 0) data.splits["test"] = make_split(all, rows.test, settings);
   if (val) data.splits["val"] = make_split(*val, all_rows(*val), settings);
   if (test) data.splits["test"] = make_split(*test, all_rows(*test), settings);
+  if (settings.test_all) data.splits["test"] = make_split(all, all_rows(all), settings);
   data.class_names = std::move(classes);
   data.num_classes = static_cast<std::int64_t>(data.class_names.size());
   data.transforms = settings.transforms.build(where + ".transforms");

@@ -52,6 +52,8 @@ struct ImageFileSettings {
   std::int64_t split_seed = 0;
   bool skip_unreadable = false;
   std::int64_t cache_size = 0;
+  std::string if_missing;  ///< added to the error when the files are not there: which set, where it is published
+  bool test_all = false;   ///< the test split is every file (training files included)
 };
 
 template <class T>
@@ -77,6 +79,15 @@ void declare_image_file_options(OptionSet<T>& o) {
   o.add("skip_unreadable", static_cast<bool T::*>(&S::skip_unreadable),
         "skip (and count) unreadable images, each replaced by the next readable one; default: an unreadable image "
         "is an error");
+  o.add("test_all", static_cast<bool T::*>(&S::test_all),
+        "the test split is every file of the set, the training files included: a domain that is only evaluated "
+        "(DomainBed's test environment; TLlib's target, scored on all of it)")
+      .saved_unless_default();
+  o.add("if_missing", static_cast<std::string T::*>(&S::if_missing),
+        "what a missing root or list means: which data set, where it is published, how to lay it out (shown in the "
+        "error; not a setting, so not saved with the run)")
+      .not_saved();
+  o.missing_path_hint(static_cast<std::string T::*>(&S::if_missing));
 }
 
 /// Fills `data` from the files of the training set (`all`: train, and val/test

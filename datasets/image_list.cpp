@@ -19,9 +19,16 @@ namespace graft {
 void ImageListOptions::declare(OptionSet<ImageListOptions>& o) {
   using O = ImageListOptions;
   o.add("root", &O::root, "the folder the list's image paths are relative to").path(PathKind::folder);
-  o.add("list", &O::list, "the training list: `path label` per line (TLlib's image_list/*.txt)").path(PathKind::file);
-  o.add("val", &O::val, "the val split's list (else holdout_fraction, or none)").path(PathKind::file);
-  o.add("test", &O::test, "the test split's list (TLlib uses the target's whole list)").path(PathKind::file);
+  // Lists are read under root, as TLlib's data sets read root/image_list/*.txt.
+  o.add("list", &O::list, "the training list: `path label` per line (TLlib's image_list/amazon.txt)")
+      .path(PathKind::file)
+      .under(&O::root, "root");
+  o.add("val", &O::val, "the val split's list (else holdout_fraction, or none)")
+      .path(PathKind::file)
+      .under(&O::root, "root");
+  o.add("test", &O::test, "the test split's list (TLlib uses the target's whole list)")
+      .path(PathKind::file)
+      .under(&O::root, "root");
   o.add("classes", &O::classes, "names of labels 0, 1, ... in order (TLlib's CLASSES); else the numbers");
   o.add("num_classes", &O::num_classes, "without `classes`: the number of classes (0: the largest label + 1)").min(0);
   declare_image_file_options(o);

@@ -5,7 +5,7 @@
 // run from TLlib's own `image_list/*.txt` unchanged.
 //
 //   data:
-//     source: {name: image_list, root: office31, list: office31/image_list/amazon.txt,
+//     source: {name: image_list, root: office31, list: image_list/amazon.txt,
 //              classes: [back_pack, bike, ...], transforms: {...}}
 
 #include <cstdint>

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/process.h"
 
 namespace fs = std::filesystem;
 
@@ -218,33 +219,12 @@ bool source_cached(const std::string& cache, const DataSource& source) {
 
 namespace {
 
-/// Runs argv in `dir`, output captured; returns exit status and output.
-std::pair<int, std::string> run_command(const std::vector<std::string>& argv, const std::string& dir) {
-  std::string command = "cd '" + dir + "' &&";
-  for (const auto& a : argv) command += " '" + a + "'";
-  command += " 2>&1";
-  std::string output;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return {-1, "could not start a shell"};
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 bool verify(const std::string& path, const SourceFile& file, std::string& actual) {
   actual = sha256_of_file(path);
   return actual == file.sha256;
 }
 
 }  // namespace
-
-std::string sha256_of_file(const std::string& path) {
-  // coreutils' sha256sum: always present on Debian, and not crypto code of ours.
-  auto [status, output] = run_command({"sha256sum", "--", fs::absolute(path).string()}, ".");
-  if (status != 0 || output.size() < 64) throw Error(fmt::format("{}: cannot compute sha256: {}", path, output));
-  return output.substr(0, 64);
-}
 
 void fetch_source(const std::string& cache, const DataSource& source, std::ostream& log) {
   const std::string target = source_dir(cache, source);

@@ -57,9 +57,6 @@ void fetch_source(const std::string& cache, const DataSource& source, std::ostre
 std::string cached_source_file(const std::string& cache, const std::string& source_name,
                                const std::string& base_name);
 
-/// sha256 of a file, lower-case hex.
-std::string sha256_of_file(const std::string& path);
-
 /// Folder for derived sets (MNIST-M, ...): <cache>/derived.
 std::string derived_dir(const std::string& cache);
 

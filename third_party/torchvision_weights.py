@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Re-saves torchvision weights (or any PyTorch state dict) for graft's ResNets.
 
-    /usr/bin/python3 third_party/torchvision_weights.py resnet50-11ad3fa6.pth resnet50.pth
+    /usr/bin/python3 third_party/torchvision_weights.py resnet50-0676ba61.pth resnet50.pth
 
 torchvision's files hold an OrderedDict, pickled as such (and the oldest in
 PyTorch's legacy format); libtorch's C++ reader keeps only plain dicts of

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <sstream>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -37,9 +38,10 @@ namespace {
 constexpr const char* kUsage = R"(graft — comparative transfer-learning experiments on libtorch
 
 usage:
-  graft run FILE [key.path=value ...] [--no-progress]
-                                 run every variant x grid point x seed of FILE,
-                                 skip finished runs, resume killed ones, print the table
+  graft run FILE [key.path=value ...] [--no-progress] [--variants A,B]
+                                 run every variant x grid point x seed of FILE
+                                 (or only variants A and B), skip finished runs,
+                                 resume killed ones, print the table
   graft validate FILE [key.path=value ...]
                                  check FILE (and every variant) without running
   graft list [KIND]              registered components; KIND: methods, models,
@@ -188,7 +190,15 @@ struct FileArgs {
   int jobs = 1;        ///< --jobs N: N runs at a time, as child processes
   int cpus = 0;        ///< slurm: --cpus C per array task
   int nproc = 1;       ///< --nproc N: one data-parallel run over N local processes
+  std::vector<std::string> variants;  ///< --variants a,b: only these variants' runs
 };
+
+/// The experiment of FILE with its overrides, cut to --variants when given.
+graft::Experiment load_selected(const FileArgs& a) {
+  graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  if (!a.variants.empty()) graft::keep_variants(experiment, a.variants);
+  return experiment;
+}
 
 /// `text` as a whole number in [min, max] (all of it: "3x" is not 3), or an
 /// error naming the argument and what it must be.
@@ -203,16 +213,23 @@ std::int64_t whole_number(const std::string& text, std::int64_t min, std::int64_
 
 FileArgs parse_file_args(const std::string& command, const std::vector<std::string>& args) {
   FileArgs out;
-  const std::vector<std::string> flags = command == "slurm" ? std::vector<std::string>{"--cpus"}
-                                                            : std::vector<std::string>{"--no-progress", "--run", "--jobs", "--nproc"};
+  const std::vector<std::string> flags =
+      command == "slurm"      ? std::vector<std::string>{"--cpus"}
+      : command == "validate" ? std::vector<std::string>{"--variants"}
+                              : std::vector<std::string>{"--no-progress", "--run", "--jobs", "--nproc", "--variants"};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const bool known = std::find(flags.begin(), flags.end(), arg) != flags.end();
-    const bool takes_value = arg == "--run" || arg == "--jobs" || arg == "--cpus" || arg == "--nproc";
+    const bool takes_value = arg != "--no-progress";
     if (known && takes_value && i + 1 >= args.size())
       throw graft::Error(fmt::format("graft {}: {} needs a value", command, arg));
     if (known && arg == "--no-progress")
       out.progress = false;
+    else if (known && arg == "--variants") {
+      std::stringstream list(args[++i]);
+      for (std::string name; std::getline(list, name, ',');)
+        if (!name.empty()) out.variants.push_back(name);
+    }
     else if (known && arg == "--run")
       out.run = args[++i];
     else if (known && (arg == "--jobs" || arg == "--cpus" || arg == "--nproc")) {
@@ -353,7 +370,7 @@ int command_slurm(const std::vector<std::string>& args) {
 
 int command_validate(const std::vector<std::string>& args) {
   const FileArgs a = parse_file_args("validate", args);
-  const graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  const graft::Experiment experiment = load_selected(a);
   std::cout << fmt::format("{}: ok — experiment '{}', {} variant(s), {} run(s), results in {}\n", a.file,
                            experiment.name, experiment.variants.size(), experiment.runs.size(),
                            experiment.output_dir);
@@ -392,6 +409,8 @@ graft::SweepResult run_in_parallel(const graft::Experiment& experiment, const Fi
     } else if (next < experiment.runs.size() && static_cast<int>(running.size()) < a.jobs) {
       std::vector<std::string> argv{self, "run", a.file};
       for (const auto& o : a.overrides) argv.push_back(o);
+      // Run indices count the selected variants' runs only: the child selects them too.
+      if (!a.variants.empty()) argv.insert(argv.end(), {"--variants", fmt::format("{}", fmt::join(a.variants, ","))});
       argv.insert(argv.end(), {"--run", std::to_string(next), "--no-progress", fmt::format("threads={}", threads)});
       const std::string log = logs + "/" + experiment.runs[next].run_id + ".log";
       const pid_t pid = fork();
@@ -422,6 +441,7 @@ int command_run(const std::vector<std::string>& args) {
     // One machine, N data-parallel processes: the same command as each rank.
     std::vector<std::string> argv{std::filesystem::read_symlink("/proc/self/exe").string(), "run", a.file};
     for (const auto& o : a.overrides) argv.push_back(o);
+    if (!a.variants.empty()) argv.insert(argv.end(), {"--variants", fmt::format("{}", fmt::join(a.variants, ","))});
     if (!a.run.empty()) argv.insert(argv.end(), {"--run", a.run});
     if (!a.progress) argv.push_back("--no-progress");
     argv.push_back(fmt::format("threads={}", std::max(1, graft::available_cores() / a.nproc)));
@@ -430,7 +450,7 @@ int command_run(const std::vector<std::string>& args) {
   graft::init_distributed_from_environment();
   const bool rank0 = graft::process_rank() == 0;
   if (!rank0) a.progress = false;  // one progress bar and one table: rank 0's
-  graft::Experiment experiment = graft::load_experiment(a.file, a.overrides);
+  graft::Experiment experiment = load_selected(a);
   std::cerr << fmt::format("experiment '{}': {} run(s) -> {}\n", experiment.name, experiment.runs.size(),
                            experiment.output_dir);
   graft::SweepOptions sweep{a.progress, {}};

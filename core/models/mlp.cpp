@@ -26,11 +26,12 @@ void append_activation(torch::nn::Sequential& seq, const std::string& activation
 }  // namespace
 
 torch::nn::Sequential make_mlp_head(std::int64_t inputs, const std::vector<std::int64_t>& hidden, std::int64_t outputs,
-                                    const std::string& activation, double dropout) {
+                                    const std::string& activation, double dropout, bool batch_norm) {
   torch::nn::Sequential seq;
   std::int64_t width = inputs;
   for (std::int64_t h : hidden) {
     seq->push_back(torch::nn::Linear(width, h));
+    if (batch_norm) seq->push_back(torch::nn::BatchNorm1d(h));
     append_activation(seq, activation);
     if (dropout > 0) seq->push_back(torch::nn::Dropout(dropout));
     width = h;

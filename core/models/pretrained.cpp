@@ -151,12 +151,15 @@ class PretrainedBackbone : public Backbone {
       throw Error(fmt::format("{}: the method saved no module '{}'; modules: {}", checkpoint_path, o.module,
                               fmt::join(strategy.keys(), ", ")));
     load_module_checked(*net_, part, checkpoint_path);
+    checkpoint_ = checkpoint_path;
   }
   torch::Tensor forward(const torch::Tensor& x) override { return net_->forward(x); }
   std::int64_t feature_dim() const override { return net_->feature_dim(); }
+  std::string weights_file() const override { return checkpoint_; }
 
  private:
   std::shared_ptr<Backbone> net_;
+  std::string checkpoint_;
 };
 
 struct TorchScriptOptions {
@@ -206,7 +209,9 @@ class TorchScriptBackbone : public Backbone {
                               fmt::join(shape, ", "), e.what_without_backtrace()));
     }
     module_.train();
+    file_ = o.file;
   }
+  std::string weights_file() const override { return file_; }
   torch::Tensor forward(const torch::Tensor& x) override {
     if (stages_.empty()) return module_.forward({x}).toTensor().flatten(1);
     torch::Tensor h = x;
@@ -228,6 +233,7 @@ class TorchScriptBackbone : public Backbone {
   torch::jit::Module module_;
   std::vector<std::pair<std::string, torch::jit::Module>> stages_;  ///< children up to cut_at
   std::int64_t feature_dim_ = 0;
+  std::string file_;
 };
 
 }  // namespace

@@ -17,11 +17,18 @@ void ResNetOptions::declare(OptionSet<ResNetOptions>& o) {
         "max-pool, for 32 px inputs")
       .choices({"imagenet", "cifar"});
   o.add("weights", &ResNetOptions::weights,
-        "torchvision's state dict to start from (resnet50-11ad3fa6.pth, ...; README, \"ResNets\")")
+        "torchvision's state dict to start from (resnet50-0676ba61.pth, ...; README, \"ResNets\")")
       .path(PathKind::file);
+  o.add("if_missing", &ResNetOptions::if_missing,
+        "what a missing weights file is and how to make it (shown in the error; not saved with the run)")
+      .not_saved();
+  o.missing_path_hint(&ResNetOptions::if_missing);
   o.add("frozen_bn", &ResNetOptions::frozen_bn,
-        "BatchNorm's statistics and affine parameters fixed at their initial (or loaded) values, as DomainBed's "
-        "featurizer");
+        "BatchNorm's running statistics fixed at their initial (or loaded) values: always in eval mode, as "
+        "DomainBed's featurizer (its scale and shift still train)");
+  o.add("frozen_bn_affine", &ResNetOptions::frozen_bn_affine,
+        "BatchNorm's scale and shift fixed too (not trained)")
+      .saved_unless_default();
   o.add("dropout", &ResNetOptions::dropout, "dropout on the pooled features while training (DomainBed: 0, 0.1, 0.5)")
       .min(0.0)
       .max(0.99);
@@ -61,10 +68,14 @@ class Block : public nn::Module {
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
-    auto h = torch::relu(bn1_->forward(conv1_->forward(x)));
+    // In-place ReLUs and sum, as torchvision's blocks: the same values, and
+    // no fresh activation-sized tensor each time (at 224 px those are the
+    // step's largest allocations, page-faulted in anew).
+    auto h = bn1_->forward(conv1_->forward(x)).relu_();
     h = bn2_->forward(conv2_->forward(h));
-    if (bottleneck_) h = bn3_->forward(conv3_->forward(torch::relu(h)));
-    return torch::relu(h + (downsample_ ? downsample_->forward(x) : x));
+    if (bottleneck_) h = bn3_->forward(conv3_->forward(h.relu_()));
+    h += downsample_ ? downsample_->forward(x) : x;
+    return h.relu_();
   }
 
  private:
@@ -120,7 +131,7 @@ std::vector<std::pair<std::string, torch::Tensor>> read_torch_state_dict(const s
 }
 
 ResNet::ResNet(std::int64_t depth, const Options& o, const ModelContext& ctx)
-    : cifar_stem_(o.stem == "cifar"), frozen_bn_(o.frozen_bn), dropout_(o.dropout), channels_last_(o.channels_last) {
+    : cifar_stem_(o.stem == "cifar"), frozen_bn_(o.frozen_bn), frozen_bn_affine_(o.frozen_bn_affine), dropout_(o.dropout), channels_last_(o.channels_last) {
   GRAFT_CHECK(ctx.input_shape.size() == 3 && ctx.input_shape[0] == 3 && ctx.input_shape[1] >= 16 &&
                   ctx.input_shape[2] >= 16,
               fmt::format("model 'resnet{}'", depth),
@@ -150,10 +161,13 @@ ResNet::ResNet(std::int64_t depth, const Options& o, const ModelContext& ctx)
       nn::init::zeros_(b->bias);
     }
   }
-  if (!o.weights.empty()) load_torchvision(o.weights);
+  if (!o.weights.empty()) {
+    load_torchvision(o.weights);
+    weights_ = o.weights;
+  }
   torch::NoGradGuard no_grad;
   for (auto& module : modules(/*include_self=*/false)) {
-    if (auto* b = module->as<nn::BatchNorm2d>(); b && frozen_bn_) {
+    if (auto* b = module->as<nn::BatchNorm2d>(); b && frozen_bn_affine_) {
       b->weight.requires_grad_(false);
       b->bias.requires_grad_(false);
     }
@@ -172,7 +186,7 @@ void ResNet::train(bool on) {
 
 torch::Tensor ResNet::forward(const torch::Tensor& x) {
   const auto input = channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
-  auto h = torch::relu(bn1_->forward(conv1_->forward(input)));
+  auto h = bn1_->forward(conv1_->forward(input)).relu_();
   if (!cifar_stem_) h = torch::max_pool2d(h, 3, 2, 1);
   for (auto& layer : layers_) h = layer->forward(h);
   const auto features = torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);  // torchvision's avgpool and flatten

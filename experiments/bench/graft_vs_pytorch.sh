@@ -18,7 +18,7 @@ graft_steps_per_s() {  # $1: output folder, then overrides
   local folder=$1
   shift
   build/bin/graft run experiments/bench/dann_step.yaml steps="$steps" threads="$threads" output="$folder" "$@" \
-    --no-progress > "$folder.log" 2>&1 || { cat "$folder.log"; exit 1; }
+    --no-progress > "$folder.log" 2>&1 || { cat "$folder.log" >&2; exit 1; }
   /usr/bin/python3 -c "
 import h5py, sys
 f = h5py.File(sys.argv[1])

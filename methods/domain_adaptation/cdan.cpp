@@ -26,7 +26,8 @@ void Cdan::setup_extra(const SetupContext&, std::int64_t feature_dim, std::int64
     input = options_.random_dim;
   }
   domain_head_ = register_module("domain_head",
-                                 make_mlp_head(input, options_.domain_hidden, 1, "relu", options_.domain_dropout));
+                                 make_mlp_head(input, options_.domain_hidden, 1, "relu", options_.domain_dropout,
+                                               options_.domain_batch_norm));
 }
 
 torch::Tensor Cdan::conditioning(const torch::Tensor& features, const torch::Tensor& predictions) const {

@@ -7,15 +7,18 @@
 
 namespace graft {
 
+torch::Tensor squared_distances(const torch::Tensor& rows) {
+  // From the Gram matrix: cdist's square root has an infinite derivative at
+  // the zero diagonal.
+  const auto squared_norms = rows.pow(2).sum(1);
+  return (squared_norms.unsqueeze(1) + squared_norms.unsqueeze(0) - 2.0 * rows.matmul(rows.t())).clamp_min(0.0);
+}
+
 torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, std::int64_t kernels,
                      double multiplier) {
   const std::int64_t n = source.size(0);
   const auto joint = torch::cat({source, target});
-  // Squared distances from the Gram matrix: cdist's square root has an
-  // infinite derivative at the zero diagonal.
-  const auto squared_norms = joint.pow(2).sum(1);
-  const auto distances =
-      (squared_norms.unsqueeze(1) + squared_norms.unsqueeze(0) - 2.0 * joint.matmul(joint.t())).clamp_min(0.0);
+  const auto distances = squared_distances(joint);
   // Features that coincide (dead ReLUs) give sigma = 0; the floor keeps the
   // kernels finite (all 1, MMD 0) instead of 0/0.
   const auto sigma =

@@ -16,6 +16,10 @@
 
 namespace graft {
 
+/// Squared Euclidean distances between the rows of [n, d]: [n, n] (also
+/// JAN's; the diagonal has a finite gradient, unlike cdist's).
+torch::Tensor squared_distances(const torch::Tensor& rows);
+
 /// Multi-kernel MMD^2 between [n, d] and [m, d] batches.
 torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, std::int64_t kernels = 5,
                      double multiplier = 2.0);

@@ -11,7 +11,8 @@ double adversarial_lambda(const AdversarialOptions& options, double progress) {
 
 void Dann::setup_extra(const SetupContext&, std::int64_t feature_dim, std::int64_t) {
   domain_head_ = register_module(
-      "domain_head", make_mlp_head(feature_dim, options_.domain_hidden, 1, "relu", options_.domain_dropout));
+      "domain_head", make_mlp_head(feature_dim, adversarial_.domain_hidden, 1, "relu", adversarial_.domain_dropout,
+                                   adversarial_.domain_batch_norm));
 }
 
 StepReport Dann::train_step(StepContext& ctx) {
@@ -23,13 +24,16 @@ StepReport Dann::train_step(StepContext& ctx) {
   const auto domain_labels = torch::cat({torch::zeros({f.source_rows}, f.features.options()),
                                          torch::ones({f.features.size(0) - f.source_rows}, f.features.options())});
   const auto domain = torch::nn::functional::binary_cross_entropy_with_logits(domain_logits, domain_labels);
-  (task + domain).backward();
+  Metrics scalars;
+  const auto extra = extra_term(f, scalars);
+  (extra.defined() ? task + domain + extra : task + domain).backward();
   const double domain_accuracy =
       (domain_logits.detach() > 0).eq(domain_labels > 0.5).to(torch::kFloat64).mean().item<double>();
-  return {{{"loss.task", task.item<double>()},
-           {"loss.domain", domain.item<double>()},
-           {"lambda", lambda},
-           {"domain_acc", domain_accuracy}}};
+  scalars["loss.task"] = task.item<double>();
+  scalars["loss.domain"] = domain.item<double>();
+  scalars["lambda"] = lambda;
+  scalars["domain_acc"] = domain_accuracy;
+  return {scalars};
 }
 
 GRAFT_REGISTER_METHOD(Dann, "dann", "domain-adversarial training with gradient reversal (Ganin et al., JMLR 2016)");

@@ -19,6 +19,7 @@ struct AdversarialOptions : TwoDomainOptions {
   double gamma = 10.0;
   std::vector<std::int64_t> domain_hidden{100};  ///< the paper's MNIST domain classifier: fc100-fc1
   double domain_dropout = 0.0;
+  bool domain_batch_norm = false;  ///< TLlib's discriminator: BatchNorm after each hidden Linear
 };
 
 template <class T>
@@ -36,6 +37,9 @@ void declare_adversarial_options(OptionSet<T>& o) {
   o.add("domain_dropout", static_cast<double T::*>(&A::domain_dropout), "dropout in the domain classifier")
       .min(0.0)
       .max(0.95);
+  o.add("domain_batch_norm", static_cast<bool T::*>(&A::domain_batch_norm),
+        "BatchNorm after each hidden layer of the domain classifier (TLlib: Linear-BN-ReLU x 2, width 1024)")
+      .saved_unless_default();
 }
 
 /// lambda at progress p under `options`.
@@ -48,18 +52,24 @@ struct DannOptions : AdversarialOptions {
 class Dann : public DomainAdaptation {
  public:
   using Options = DannOptions;
-  explicit Dann(Options options) : DomainAdaptation(options, "dann"), options_(std::move(options)) {}
+  explicit Dann(Options options) : Dann(options, "dann") {}
 
   StepReport train_step(StepContext& ctx) override;
   /// lambda at training progress p.
-  double lambda_at(double progress) const { return adversarial_lambda(options_, progress); }
+  double lambda_at(double progress) const { return adversarial_lambda(adversarial_, progress); }
 
  protected:
+  /// For methods built on DANN (BSP): their name, for messages.
+  Dann(const AdversarialOptions& options, std::string name)
+      : DomainAdaptation(options, std::move(name)), adversarial_(options) {}
   void setup_extra(const SetupContext& ctx, std::int64_t feature_dim, std::int64_t classes) override;
   std::vector<ParameterGroup> extra_groups() override { return {{"domain_head", domain_head_->parameters(), 1.0}}; }
+  /// A term a method built on DANN adds to its objective (undefined: none),
+  /// and the scalars it logs beside DANN's.
+  virtual torch::Tensor extra_term(const Forward& /*forward*/, Metrics& /*scalars*/) { return {}; }
 
  private:
-  Options options_;
+  AdversarialOptions adversarial_;
   torch::nn::Sequential domain_head_{nullptr};
 };
 

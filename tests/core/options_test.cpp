@@ -149,12 +149,93 @@ TEST(PathOptions, CommandLineAndSavedRunConfigPathsAreReadFromTheWorkingDirector
   ConfigNode root = load_config_file("exp/e.yaml");
   apply_override(root, "data_set.data=here.csv");
   EXPECT_EQ(parse_paths(root).data, "here.csv");
+  // A value with folders in it too (the override's text is not a file to take a folder from).
+  dir.write("sub/there.csv", "x\n");
+  apply_override(root, "data_set.data=sub/there.csv");
+  EXPECT_EQ(parse_paths(root).data, "sub/there.csv");
   // A run's saved config holds paths resolved when it was made: loading it
   // from the run's folder must not read them from there again.
   dir.write("runs/r1/config.yaml", "data_set: {data: here.csv}\n");
   EXPECT_EQ(parse_paths(load_run_config("runs/r1/config.yaml")).data, "here.csv");
   EXPECT_NE(path_error_of(load_config_file("runs/r1/config.yaml")).find("no such file: runs/r1/here.csv"),
             std::string::npos);
+}
+
+struct ListOptions {
+  std::string root;
+  std::string list;
+  std::string if_missing;
+  static void declare(OptionSet<ListOptions>& o) {
+    o.add("root", &ListOptions::root, "a data folder").path(PathKind::folder);
+    o.add("list", &ListOptions::list, "a list file").path(PathKind::file).under(&ListOptions::root, "root");
+    o.add("if_missing", &ListOptions::if_missing, "hint").not_saved();
+    o.missing_path_hint(&ListOptions::if_missing);
+  }
+};
+
+std::string list_error_of(const std::string& yaml) {
+  try {
+    options_of<ListOptions>().parse(*parse_config_text(yaml, "toy.yaml").find("data_set"), "data.source", "toy");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PathOptions, APathUnderAnotherIsReadUnderItInAnyOrderAndTheHintJoinsAMissingOne) {
+  TempDir dir;
+  dir.write("office31/image_list/amazon.txt", "a 0\n");
+  const std::string root = dir.file("office31");
+  // `list` before `root` in the file: still read under root.
+  const ListOptions o = options_of<ListOptions>().parse(
+      *parse_config_text("data_set: {list: image_list/amazon.txt, root: " + root + "}", "toy.yaml").find("data_set"),
+      "data.source", "toy");
+  EXPECT_EQ(o.list, root + "/image_list/amazon.txt");
+  // An absolute list is taken as it is.
+  EXPECT_EQ(list_error_of("data_set: {root: " + root + ", list: " + root + "/image_list/amazon.txt}"), "");
+
+  const std::string hint = "Office-31 (Saenko et al. 2010) is published at example.org";
+  const std::string missing_root =
+      list_error_of("data_set: {root: " + dir.file("nowhere") + ", list: image_list/amazon.txt, if_missing: " + hint + "}");
+  EXPECT_NE(missing_root.find("data.source.root: no such folder: " + dir.file("nowhere")), std::string::npos)
+      << missing_root;
+  EXPECT_NE(missing_root.find(hint), std::string::npos) << missing_root;
+  const std::string missing_list =
+      list_error_of("data_set: {if_missing: " + hint + ", root: " + root + ", list: image_list/webcam.txt}");
+  EXPECT_NE(missing_list.find("no such file: " + root + "/image_list/webcam.txt (a relative path is read under " + root),
+            std::string::npos)
+      << missing_list;
+  EXPECT_NE(missing_list.find(hint), std::string::npos) << missing_list;
+  // Only a missing file or folder gets the hint; another mistake is not about getting the data.
+  const std::string mistyped = list_error_of("data_set: {root: [a, b], if_missing: " + hint + "}");
+  EXPECT_NE(mistyped.find("expected a string"), std::string::npos) << mistyped;
+  EXPECT_EQ(mistyped.find(hint), std::string::npos) << mistyped;
+  // Without a hint, the error is the plain one.
+  EXPECT_EQ(list_error_of("data_set: {root: " + dir.file("nowhere") + "}").find("Office-31"), std::string::npos);
+}
+
+TEST(PathOptions, APathUnderARelativeRootReadsTheSameWhenItsResolvedOptionsAreParsedAgain) {
+  TempDir dir;
+  dir.write("exp/office31/image_list/amazon.txt", "a 0\n");
+  dir.write("exp/e.yaml", "data_set: {root: office31, list: image_list/amazon.txt}\n");
+  WorkingDirectory cwd(dir.path());
+  const auto& set = options_of<ListOptions>();
+  const ListOptions first = set.parse(*load_config_file("exp/e.yaml").find("data_set"), "data.source", "toy");
+  EXPECT_EQ(first.root, "exp/office31");
+  EXPECT_EQ(first.list, "exp/office31/image_list/amazon.txt");
+  // A run builds its data from the resolved (dumped) options, and a saved run config is read again.
+  const ListOptions again = set.parse(set.dump(first), "data.source", "toy");
+  EXPECT_EQ(again.list, first.list);
+  dir.write("runs/r/config.yaml", "data_set: {root: exp/office31, list: exp/office31/image_list/amazon.txt}\n");
+  EXPECT_EQ(set.parse(*load_run_config("runs/r/config.yaml").find("data_set"), "data.source", "toy").list, first.list);
+}
+
+TEST(PathOptions, AHintIsNotSavedWithTheRun) {
+  ListOptions o;
+  o.if_missing = "get it from example.org";
+  const ConfigNode dumped = options_of<ListOptions>().dump(o);
+  EXPECT_EQ(dumped.find("if_missing"), nullptr);
+  EXPECT_NE(dumped.find("root"), nullptr);
 }
 
 TEST(PathOptions, AMissingPathNamesTheLineTheFolderAndTheNewSpellingOfAnOldPath) {

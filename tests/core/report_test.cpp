@@ -22,6 +22,31 @@ TEST(Report, MeanAndSampleStd) {
   EXPECT_EQ(mean_std({5.0}).std, 0.0);
 }
 
+TEST(Report, AGridAxisAsColumnsGivesAVariantByPointTableWithTheMeanOfPoints) {
+  RunRecord failed;
+  failed.status = "failed";
+  failed.variant = "dann task=D2W";
+  Summary s = summarize("office31", {"erm task=A2W", "erm task=D2W", "dann task=A2W", "dann task=D2W"},
+                        {finished("erm task=A2W", 0.70), finished("erm task=A2W", 0.80), finished("erm task=D2W", 0.90),
+                         finished("dann task=A2W", 0.85), failed},
+                        {"target.test_acc"});
+  s.columns = ColumnAxis{"task", {"A2W", "D2W"}};
+  const auto tables = column_tables(s);
+  ASSERT_EQ(tables.size(), 1u);
+  const auto& t = tables[0];
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t[0], (std::vector<std::string>{"target.test_acc (%)", "A2W", "D2W", "mean"}));
+  EXPECT_EQ(t[1], (std::vector<std::string>{"erm", "75.00 ± 7.07", "90.00 ± 0.00", "82.50"}));
+  // A point with a failed run has no mean: an average over fewer tasks is not the benchmark's.
+  EXPECT_EQ(t[2], (std::vector<std::string>{"dann", "85.00 ± 0.00", "-", "-"}));
+  EXPECT_NE(format_text_table(s).find("82.50"), std::string::npos) << format_text_table(s);
+  EXPECT_NE(format_markdown(s).find("| erm | 75.00 ± 7.07 | 90.00 ± 0.00 | 82.50 |"), std::string::npos)
+      << format_markdown(s);
+  // A label with the axis value as a prefix of another word is not that point.
+  s.columns = ColumnAxis{"task", {"A2"}};
+  EXPECT_EQ(column_tables(s)[0].size(), 1u);
+}
+
 TEST(Report, RowsPerVariantAndFailuresShown) {
   RunRecord failed;
   failed.status = "failed";

@@ -93,6 +93,23 @@ TEST(TransformPipeline, PlansBeforeDecodingAndGivesTheDeclaredShape) {
   EXPECT_TRUE(torch::allclose(later, pipeline("[grayscale]").load(reader, 0, random).flip({2})));
 }
 
+TEST(Grayscale, WithProbabilityPTurnsAboutThatShareGreyAndKeepsTheChannels) {
+  const auto random_grey = make("{name: grayscale, channels: 3, p: 0.1}");
+  auto colour = torch::zeros({3, 4, 4});
+  colour[0].fill_(1.0);
+  int grey = 0;
+  for (std::int64_t i = 0; i < 2000; ++i) {
+    ExampleRandom random(0, 0, i);
+    const auto out = random_grey->apply(colour, random);
+    ASSERT_EQ(out.size(0), 3);
+    grey += torch::equal(out, colour) ? 0 : 1;
+  }
+  EXPECT_NEAR(grey / 2000.0, 0.1, 0.03);  // binomial sd 0.0067: 4.5 sd either side
+  // Without p the option is not saved, so a pipeline written before it keeps its identity.
+  EXPECT_EQ(transform_registry().resolve(parse_config_text("{name: grayscale}", "t"), "t").find("p"), nullptr);
+  EXPECT_NE(transform_registry().resolve(parse_config_text("{name: grayscale, p: 0.1}", "t"), "t").find("p"), nullptr);
+}
+
 TEST(ColorJitter, HueTurnsColoursWithoutChangingSaturationOrValue) {
   const auto jitter = make("{name: color_jitter, hue: 0.5}");
   auto red = torch::zeros({3, 4, 4});

@@ -1,3 +1,4 @@
+#include "core/process.h"
 #include "datasets/sources.h"
 
 #include <sstream>
