@@ -2,6 +2,7 @@
 // Runs a method on a small fixed-seed case and returns its final metrics.
 
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <numeric>
@@ -44,6 +45,20 @@ inline RunRecord train_small(const std::string& experiment, const std::string& m
 /// them, so that a claim's spread can be measured on many seeds and under
 /// every kernel path before its margin is chosen (README, "Reproducibility"):
 ///   GRAFT_OUTCOME_SEEDS=0-9 ATEN_CPU_CAPABILITY=default build/bin/graft_tests --gtest_filter='DannOutcome.*'
+/// Central differences of the scalar f at x (float64), for gradient checks
+/// of a method's own loss terms.
+inline torch::Tensor numeric_gradient(const std::function<torch::Tensor(const torch::Tensor&)>& f,
+                                      const torch::Tensor& x, double step = 1e-6) {
+  auto gradient = torch::zeros_like(x);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    auto plus = x.clone(), minus = x.clone();
+    plus.view(-1)[i] += step;
+    minus.view(-1)[i] -= step;
+    gradient.view(-1)[i] = (f(plus) - f(minus)) / (2 * step);
+  }
+  return gradient;
+}
+
 inline std::vector<std::int64_t> outcome_seeds(std::vector<std::int64_t> claimed) {
   const char* env = std::getenv("GRAFT_OUTCOME_SEEDS");
   if (!env || !*env) return claimed;

@@ -33,7 +33,9 @@ graft::StepReport MinimumClassConfusion::train_step(graft::StepContext& ctx) {
   return {{{"loss.task", task.item<double>()}, {"loss.mcc", mcc.item<double>()}}};
 }
 
-GRAFT_REGISTER_METHOD(MinimumClassConfusion, "mcc",
+// Registered as mcc_plugin: graft itself has an `mcc` (methods/domain_adaptation/mcc.h), and a
+// plugin may not take a name that is already registered.
+GRAFT_REGISTER_METHOD(MinimumClassConfusion, "mcc_plugin",
                       "minimum class confusion on target predictions (Jin et al., ECCV 2020) - an out-of-tree plugin");
 
 }  // namespace graft_mcc

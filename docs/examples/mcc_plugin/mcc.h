@@ -26,7 +26,7 @@ torch::Tensor class_confusion_loss(const torch::Tensor& logits, double temperatu
 class MinimumClassConfusion : public graft::DomainAdaptation {
  public:
   using Options = McCOptions;
-  explicit MinimumClassConfusion(Options options) : DomainAdaptation(options, "mcc"), options_(options) {}
+  explicit MinimumClassConfusion(Options options) : DomainAdaptation(options, "mcc_plugin"), options_(options) {}
   graft::StepReport train_step(graft::StepContext& ctx) override;
 
  private:
