@@ -73,7 +73,7 @@ TEST(ProtocolFiles, EveryTaskMethodAndSeedExpandsOverItsBenchmarksLayout) {
 
   // file -> (runs, columns): tasks x methods x 3 seeds.
   const std::map<std::string, std::pair<std::size_t, std::size_t>> expected{
-      {"tllib_office31", {6 * 4 * 3, 6}},  {"tllib_office_home", {12 * 4 * 3, 12}}, {"tllib_cub200", {4 * 2 * 3, 4}},
+      {"tllib_office31", {6 * 6 * 3, 6}},  {"tllib_office_home", {12 * 6 * 3, 12}}, {"tllib_cub200", {4 * 2 * 3, 4}},
       {"domainbed_pacs", {4 * 3, 4}},      {"domainbed_vlcs", {4 * 3, 4}},          {"domainbed_office_home", {4 * 3, 4}},
       {"domainbed_terra_incognita", {4 * 3, 4}}};
   for (const auto& file : protocol_files(protocols)) {
@@ -99,10 +99,14 @@ TEST(ProtocolFiles, EveryTaskMethodAndSeedExpandsOverItsBenchmarksLayout) {
   EXPECT_EQ(first.at("dann")->method.find("gamma")->text(), "20");
   EXPECT_EQ(first.at("dann")->schedule.find("alpha")->text(), "20");
   EXPECT_EQ(first.at("dan")->optimizer.find("lr")->text(), "0.003");
+  EXPECT_EQ(first.at("mcc")->batch_size, 36);
+  EXPECT_EQ(first.at("mcc")->method.find("bottleneck")->text(), "1024");
   EXPECT_EQ(first.at("dann")->data.at("source").find("list")->text(), dir.file("data/office31/image_list/amazon.txt"));
   EXPECT_EQ(first.at("dann")->data.at("target").find("list")->text(), dir.file("data/office31/image_list/webcam.txt"));
-  for (const auto& run : office_home.runs)
+  for (const auto& run : office_home.runs) {
     if (run.variant.rfind("dann ", 0) == 0) EXPECT_EQ(run.steps, 30000);
+    if (run.variant.rfind("mcc ", 0) == 0) EXPECT_EQ(run.method.find("bottleneck")->text(), "2048");
+  }
 
   // DomainBed: the test environment is never among the training ones.
   const Experiment pacs = load_experiment(protocols + "/domainbed_pacs.yaml", {});
