@@ -104,8 +104,12 @@ TEST(ProtocolFiles, EveryTaskMethodAndSeedExpandsOverItsBenchmarksLayout) {
   EXPECT_EQ(first.at("dann")->data.at("source").find("list")->text(), dir.file("data/office31/image_list/amazon.txt"));
   EXPECT_EQ(first.at("dann")->data.at("target").find("list")->text(), dir.file("data/office31/image_list/webcam.txt"));
   for (const auto& run : office_home.runs) {
-    if (run.variant.rfind("dann ", 0) == 0) EXPECT_EQ(run.steps, 30000);
-    if (run.variant.rfind("mcc ", 0) == 0) EXPECT_EQ(run.method.find("bottleneck")->text(), "2048");
+    if (run.variant.rfind("dann ", 0) == 0) {
+      EXPECT_EQ(run.steps, 30000);
+    }
+    if (run.variant.rfind("mcc ", 0) == 0) {
+      EXPECT_EQ(run.method.find("bottleneck")->text(), "2048");
+    }
   }
 
   // DomainBed: the test environment is never among the training ones.
