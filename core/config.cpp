@@ -138,7 +138,13 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
-void emit(const ConfigNode& node, int indent, std::ostringstream& out) {
+/// How a map inside a list is laid out. `identity` is the text run
+/// identities hash: it put one space too many after the dash when the map had
+/// more than one key, which YAML cannot read back, but every finished run's
+/// record holds that hash, so it stays as it was (a fix would redo them all).
+enum class Layout { yaml, identity };
+
+void emit(const ConfigNode& node, int indent, std::ostringstream& out, Layout layout) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   switch (node.kind()) {
     case ConfigNode::Kind::null:
@@ -165,11 +171,12 @@ void emit(const ConfigNode& node, int indent, std::ostringstream& out) {
         if (item.is_map() && !item.entries().empty()) {
           // First key on the dash line, the rest aligned under it.
           std::ostringstream inner;
-          emit(item, indent + 2, inner);
-          std::string text = inner.str();
-          out << ' ' << text.substr(static_cast<std::size_t>(indent + 2));
+          emit(item, indent + 2, inner, layout);
+          const std::string text = inner.str();  // "\n" + pad + "key: ..."
+          const std::size_t first_key = static_cast<std::size_t>(indent + 2) + (layout == Layout::yaml ? 1 : 0);
+          out << ' ' << text.substr(first_key);
         } else {
-          emit(item, indent + 2, out);
+          emit(item, indent + 2, out, layout);
         }
       }
       break;
@@ -182,7 +189,7 @@ void emit(const ConfigNode& node, int indent, std::ostringstream& out) {
       if (indent >= 0) out << '\n';
       for (const auto& entry : node.entries()) {
         out << pad << entry.key << ':';
-        emit(entry.value, indent + 2, out);
+        emit(entry.value, indent + 2, out, layout);
       }
       break;
   }
@@ -190,22 +197,28 @@ void emit(const ConfigNode& node, int indent, std::ostringstream& out) {
 
 }  // namespace
 
-std::string ConfigNode::to_yaml() const {
+namespace {
+
+std::string emit_document(const ConfigNode& root, Layout layout) {
   std::ostringstream out;
-  if (is_map()) {
-    for (const auto& entry : entries_) {
+  if (root.is_map()) {
+    for (const auto& entry : root.entries()) {
       out << entry.key << ':';
-      emit(entry.value, 2, out);
+      emit(entry.value, 2, out, layout);
     }
   } else {
-    emit(*this, 0, out);
+    emit(root, 0, out, layout);
   }
   return out.str();
 }
 
+}  // namespace
+
+std::string ConfigNode::to_yaml() const { return emit_document(*this, Layout::yaml); }
+
 std::string ConfigNode::hash() const {
   std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : to_yaml()) {
+  for (unsigned char c : emit_document(*this, Layout::identity)) {
     h ^= c;
     h *= 1099511628211ULL;
   }

@@ -68,8 +68,9 @@ class ConfigNode {
 
   /// Block-style YAML, keys in insertion order.
   std::string to_yaml() const;
-  /// Stable hash of the YAML text (FNV-1a, hex); used to tell whether a saved
-  /// run was made from the same resolved config.
+  /// Stable hash (FNV-1a, hex) of a fixed text form of the config (to_yaml's
+  /// layout as it was when the first runs were recorded); tells whether a
+  /// saved run was made from the same resolved config.
   std::string hash() const;
 
  private:

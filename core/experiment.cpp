@@ -376,6 +376,17 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   } else if (!top.delta_m.is_null()) {
     config_fail(top.delta_m, "delta_m", "expected a map of metric -> baseline variant, e.g. {left.test_acc: stl_left}");
   }
+  SweepPlan& plan = experiment.plan;
+  plan.experiment = experiment.name;
+  plan.variants = experiment.variants;
+  plan.delta_m = experiment.delta_m;
+  plan.columns = experiment.columns;
+  if (!experiment.runs.empty()) {
+    plan.report = experiment.runs.front().report;
+    plan.selection = experiment.runs.front().selection;
+  }
+  for (const auto& run : experiment.runs)
+    plan.runs.push_back(SweepPlan::Run{run.run_id, run.variant, run.seed, run_identity(run.resolved)});
   return experiment;
 }
 

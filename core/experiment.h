@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "core/options.h"
 #include "core/report.h"
+#include "core/sweep_plan.h"
 #include "core/tasks.h"
 
 namespace graft {
@@ -71,6 +72,9 @@ struct Experiment {
   /// Delta_m columns: metric -> the variant that is its single-task baseline.
   std::vector<std::pair<std::string, std::string>> delta_m;
   ColumnAxis columns;                  ///< `columns:`, the grid axis shown as columns (empty: none)
+  /// Every run of the file, kept whole when `--variants` picks some: what
+  /// the results folder is expected to hold (its sweep.yaml).
+  SweepPlan plan;
 };
 
 /// Loads, merges, expands and validates an experiment. Throws ConfigError

@@ -3,6 +3,7 @@
 // final metric, plus wall time and throughput.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,9 +62,16 @@ bool higher_is_better(const std::string& metric);
 double delta_m_percent(const std::vector<double>& method, const std::vector<double>& baseline,
                        const std::vector<bool>& higher_better);
 
-/// The metrics of the evaluation row where `selector` is highest (first such
-/// row); empty when the record has no such column.
+/// The evaluation row where `selector` is highest (the first such row, NaN
+/// skipped); none when the record has no such column or value.
+std::optional<std::size_t> selected_row(const RunRecord& record, const std::string& selector);
+
+/// The metrics of that row; empty when there is none.
 std::map<std::string, double> selected_metrics(const RunRecord& record, const std::string& selector);
+
+/// Accuracies and other values in [0, 1] (names ending in "acc", P@k) are
+/// shown as percentages.
+bool is_fraction_metric(const std::string& name);
 
 MetricSummary mean_std(const std::vector<double>& values);
 
@@ -72,8 +80,43 @@ MetricSummary mean_std(const std::vector<double>& values);
 /// Cells are mean ± std over seeds. Empty without summary.columns.
 std::vector<std::vector<std::vector<std::string>>> column_tables(const Summary& summary);
 
+/// What "±" shows in tables for papers, and how the best is told apart.
+struct TableStyle {
+  enum class Spread { std, se };
+  Spread spread = Spread::std;  ///< sample std over seeds, or its standard error std/sqrt(n)
+  double alpha = 0.05;          ///< Welch's t-test level for "the best is separated from the second"
+};
+
+/// The "±" of a cell: the std, or std/sqrt(n) for Spread::se.
+double shown_spread(const MetricSummary& s, const TableStyle& style);
+
+/// One table cell; `best` marks the best value of its column (by
+/// higher_is_better), `not_separated` a best that Welch's t-test over seeds
+/// does not separate from the second best (p >= alpha, or either has < 2 seeds).
+struct TableCell {
+  std::string text;
+  bool best = false;
+  bool not_separated = false;
+};
+using TableGrid = std::vector<std::vector<TableCell>>;  ///< row 0 is the header
+
+/// The main table (as format_text_table shows it) and the per-axis tables
+/// of `summary.columns`, with the best of each metric column marked.
+TableGrid summary_grid(const Summary& summary, const TableStyle& style = {});
+std::vector<TableGrid> column_grids(const Summary& summary, const TableStyle& style = {});
+
+/// Two-sided p-value of Welch's unequal-variance t-test between two means
+/// over seeds; NaN when either has fewer than 2 values.
+double welch_p_value(const MetricSummary& a, const MetricSummary& b);
+
+/// The sentences under a table: what a cell is, what ± is, what bold and the
+/// dagger mean and which test decides it.
+std::string table_caption(const Summary& summary, const TableStyle& style);
+
 std::string format_text_table(const Summary& summary);  ///< aligned, for the terminal
-std::string format_markdown(const Summary& summary);
+std::string format_markdown(const Summary& summary, const TableStyle& style = {});
 std::string format_csv(const Summary& summary);
+/// booktabs tables (\usepackage{booktabs}), one per table of the Markdown.
+std::string format_latex(const Summary& summary, const TableStyle& style = {});
 
 }  // namespace graft

@@ -66,7 +66,10 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
   SweepResult result;
   const bool writer = process_rank() == 0;  // data-parallel: rank 0 writes the results
   fs::create_directories(experiment.output_dir);
-  if (writer) write_file_atomically(experiment.output_dir + "/experiment.yaml", experiment.resolved.to_yaml());
+  if (writer) {
+    write_file_atomically(experiment.output_dir + "/experiment.yaml", experiment.resolved.to_yaml());
+    write_file_atomically(experiment.output_dir + "/sweep.yaml", sweep_plan_yaml(experiment.plan));
+  }
 
   // One slot per run, in run order; a run this process does not train or
   // keep (another process owns it) is read back after the loop.

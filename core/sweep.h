@@ -33,6 +33,7 @@ struct SweepResult {
 
 /// Output layout under experiment.output_dir:
 ///   experiment.yaml            the merged file after overrides
+///   sweep.yaml                 every run the file expands to (core/sweep_plan.h)
 ///   runs/<run_id>/config.yaml  one resolved config per run
 ///   runs/<run_id>/run.h5       its record (core/run_record.h)
 ///   runs/<run_id>/checkpoint.pt

@@ -18,11 +18,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/collect.h"
 #include "core/config.h"
 #include "core/distributed.h"
 #include "core/error.h"
 #include "core/experiment.h"
 #include "core/progress.h"
+#include "core/report_page.h"
 #include "core/registries.h"
 #include "core/sweep.h"
 #include "core/runtime.h"
@@ -75,6 +77,12 @@ usage:
                                  write a working method, its test and its experiment
                                  (in graft's tree: methods/P/, tests/methods/P/,
                                  experiments/P/; or a plugin project in DIR)
+  graft report PATH... [--metrics M,..] [--selection S,..] [--spread std|se]
+                 [--variants A,B] [--format text|markdown|csv|latex] [--out DIR]
+                                 the table of finished results folders (one sweep or
+                                 several) from their run.h5 files, nothing trained;
+                                 writes DIR/report.{md,csv,tex,html} (default DIR:
+                                 PATH/report for one folder, else ./report)
   graft info [kernel-paths]     this machine: CPU, the ATen kernel path in use and
                                  those the CPU can take, BLAS, threads (kernel-paths:
                                  just the paths, for scripts)
@@ -488,6 +496,76 @@ int command_run(const std::vector<std::string>& args) {
   return result.failed > 0 ? 1 : 0;
 }
 
+/// `graft report`: finished runs read back into the table, the files for a
+/// paper and the page to look at.
+int command_report(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> flags{{"--metrics", ""}, {"--selection", ""}, {"--spread", "std"},
+                                           {"--variants", ""}, {"--format", "text"}, {"--out", ""}};
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) != 0) {
+      paths.push_back(args[i]);
+      continue;
+    }
+    if (!flags.count(args[i]))
+      throw graft::Error(fmt::format("graft report: unknown flag '{}'; {}", args[i],
+                                     graft::choices_hint(args[i], graft::keys_of(flags))));
+    if (i + 1 >= args.size()) throw graft::Error(fmt::format("graft report: {} needs a value", args[i]));
+    flags[args[i]] = args[i + 1];
+    ++i;
+  }
+  if (paths.empty()) {
+    std::cerr << "usage: graft report PATH... [--metrics M,..] [--selection S,..] [--spread std|se] [--variants A,B] "
+                 "[--format text|markdown|csv|latex] [--out DIR]\n";
+    return 2;
+  }
+  auto list = [](const std::string& text) {
+    std::vector<std::string> items;
+    std::stringstream stream(text);
+    for (std::string item; std::getline(stream, item, ',');)
+      if (!item.empty()) items.push_back(item);
+    return items;
+  };
+  auto one_of = [](const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
+    if (std::find(valid.begin(), valid.end(), value) == valid.end())
+      throw graft::Error(fmt::format("graft report: {} '{}'; {}", flag, value, graft::choices_hint(value, valid)));
+  };
+  one_of("--spread", flags["--spread"], {"std", "se"});
+  one_of("--format", flags["--format"], {"text", "markdown", "csv", "latex"});
+  graft::TableStyle style;
+  style.spread = flags["--spread"] == "se" ? graft::TableStyle::Spread::se : graft::TableStyle::Spread::std;
+
+  graft::CollectedRuns runs = graft::collect_runs(paths);
+  if (!flags["--metrics"].empty()) runs.report = list(flags["--metrics"]);
+  if (!flags["--selection"].empty()) runs.selection = list(flags["--selection"]);
+  if (!flags["--variants"].empty()) graft::keep_rows(runs, list(flags["--variants"]));
+  const graft::Summary summary = graft::summarize(runs);
+
+  const std::string& format = flags["--format"];
+  std::cout << (format == "markdown" ? graft::format_markdown(summary, style)
+                : format == "csv"    ? graft::format_csv(summary)
+                : format == "latex"  ? graft::format_latex(summary, style)
+                                     : graft::format_text_table(summary));
+  for (const auto& problem : runs.problems) std::cerr << "note: " << problem << '\n';
+  std::string out = flags["--out"];
+  if (out.empty()) out = paths.size() == 1 && std::filesystem::is_directory(paths[0]) ? paths[0] + "/report" : "report";
+  std::filesystem::create_directories(out);
+  graft::write_file_atomically(out + "/report.md", graft::format_markdown(summary, style));
+  graft::write_file_atomically(out + "/report.csv", graft::format_csv(summary));
+  graft::write_file_atomically(out + "/report.tex", graft::format_latex(summary, style));
+  graft::write_file_atomically(out + "/report.html", graft::report_page_html(summary, runs, style));
+  int finished = 0, unended = 0;
+  for (const auto& row : summary.rows) {
+    finished += row.finished;
+    unended += row.failed + row.pending;
+  }
+  std::cerr << fmt::format("{} run(s) finished{}; wrote {}/report.html (open it in a browser), report.md, report.csv, "
+                           "report.tex\n",
+                           finished, unended ? fmt::format(", {} failed or not finished (see the table)", unended) : "",
+                           out);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -516,8 +594,9 @@ int main(int argc, char** argv) {
     if (command == "new") return command_new(args);
     if (command == "slurm") return command_slurm(args);
     if (command == "info") return command_info(args);
+    if (command == "report") return command_report(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "list", "describe", "data", "new", "slurm", "info"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "report", "list", "describe", "data", "new", "slurm", "info"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

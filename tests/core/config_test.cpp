@@ -182,6 +182,21 @@ TEST(Config, YamlRoundTripKeepsValuesAndHash) {
   EXPECT_EQ(again.find("text")->text(), "a: b");
 }
 
+// experiment.yaml and each run's config.yaml hold to_yaml's text; a list of
+// maps (transforms, tasks) was once written with its first key one column
+// right of the others, which YAML cannot read back.
+TEST(Config, AListOfMapsIsWrittenAsYamlThatReadsBack) {
+  const ConfigNode root =
+      parse_config_text("transforms:\n  - {name: resize, size: [36, 36]}\n  - {name: flip}\n", "t");
+  EXPECT_EQ(root.to_yaml(), "transforms:\n  - name: resize\n    size: [36, 36]\n  - name: flip\n");
+  const ConfigNode again = parse_config_text(root.to_yaml(), "again");
+  EXPECT_EQ(again.find("transforms")->items().at(0).find("size")->items().at(1).text(), "36");
+  // The identity of runs recorded before the fix stays what it was, so they
+  // are not trained again: FNV-1a of the old text, computed outside graft.
+  EXPECT_EQ(root.hash(), "d3bdebb08dd96950");
+  EXPECT_EQ(again.hash(), root.hash());
+}
+
 TEST(Config, AtomicWriteLeavesNoTemporaryFile) {
   TempDir dir;
   const auto path = dir.file("deep/out.txt");

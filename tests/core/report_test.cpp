@@ -1,5 +1,7 @@
 #include "core/report.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace graft {
@@ -36,11 +38,17 @@ TEST(Report, AGridAxisAsColumnsGivesAVariantByPointTableWithTheMeanOfPoints) {
   const auto& t = tables[0];
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(t[0], (std::vector<std::string>{"target.test_acc (%)", "A2W", "D2W", "mean"}));
-  EXPECT_EQ(t[1], (std::vector<std::string>{"erm", "75.00 ± 7.07", "90.00 ± 0.00", "82.50"}));
-  // A point with a failed run has no mean: an average over fewer tasks is not the benchmark's.
-  EXPECT_EQ(t[2], (std::vector<std::string>{"dann", "85.00 ± 0.00", "-", "-"}));
+  EXPECT_EQ(t[1], (std::vector<std::string>{"erm", "75.00 ± 7.07", "90.00", "82.50"}));
+  // A point with a failed run has no mean: an average over fewer tasks is not
+  // the benchmark's. One seed shows no spread. The best of a column is marked
+  // (not in these strings); with one seed it is never called separated.
+  EXPECT_EQ(t[2], (std::vector<std::string>{"dann", "85.00", "-", "-"}));
+  EXPECT_TRUE(column_grids(s)[0][2][1].best);
+  EXPECT_TRUE(column_grids(s)[0][2][1].not_separated);
+  EXPECT_NE(format_latex(s).find("target.test\\_acc (\\%) & A2W & D2W & mean \\\\"), std::string::npos)
+      << format_latex(s);
   EXPECT_NE(format_text_table(s).find("82.50"), std::string::npos) << format_text_table(s);
-  EXPECT_NE(format_markdown(s).find("| erm | 75.00 ± 7.07 | 90.00 ± 0.00 | 82.50 |"), std::string::npos)
+  EXPECT_NE(format_markdown(s).find("| erm | 75.00 ± 7.07 | 90.00 | 82.50 |"), std::string::npos)
       << format_markdown(s);
   // A label with the axis value as a prefix of another word is not that point.
   s.columns = ColumnAxis{"task", {"A2"}};
@@ -102,6 +110,79 @@ TEST(Report, DeltaMColumnAgainstBaselineVariants) {
   ASSERT_TRUE(s.rows[2].has_delta_m);
   EXPECT_NEAR(s.rows[2].delta_m, -(10.0 - 10.0) / 2, 1e-9);  // +10% left, -10% right
   EXPECT_NE(format_text_table(s).find("Δm %"), std::string::npos);
+}
+
+// Reference values from Welch's formulas by hand (t, Welch–Satterthwaite df)
+// and the t distribution's tail: [0, 1, 2] vs [2, 3, 4]: t = -2.449, df = 4,
+// p = 0.0704 (R's t.test and scipy's ttest_ind(equal_var=False) agree).
+TEST(Report, WelchTestByHand) {
+  const MetricSummary a = mean_std({0, 1, 2}), b = mean_std({2, 3, 4});
+  EXPECT_NEAR(welch_p_value(a, b), 0.070484, 1e-5);
+  EXPECT_NEAR(welch_p_value(b, a), 0.070484, 1e-5);
+  // Unequal spreads and sizes: [1, 2, 3, 4] vs [6, 6.5] -> t = -5.4174,
+  // df = 3.7166, p = I_{df/(df+t^2)}(df/2, 1/2) = 0.0069289 (numerical integration).
+  const MetricSummary c = mean_std({1, 2, 3, 4}), d = mean_std({6, 6.5});
+  EXPECT_NEAR(welch_p_value(c, d), 0.0069289, 1e-5);
+  EXPECT_TRUE(std::isnan(welch_p_value(mean_std({1}), b)));
+  EXPECT_EQ(welch_p_value(mean_std({1, 1}), mean_std({2, 2})), 0.0);  // no spread: any difference is exact
+}
+
+Summary two_methods(std::vector<double> first, std::vector<double> second) {
+  std::vector<RunRecord> records;
+  for (double v : first) records.push_back(finished("dann", v));
+  for (double v : second) records.push_back(finished("source_only", v));
+  return summarize("exp_1", {"dann", "source_only"}, records, {"target.test_acc"});
+}
+
+TEST(Report, TheBestOfAColumnIsBoldAndMarkedWhenTheSpreadDoesNotSeparateIt) {
+  // Far apart over three seeds: bold, no dagger.
+  Summary s = two_methods({0.80, 0.81, 0.82}, {0.60, 0.61, 0.62});
+  TableGrid grid = summary_grid(s);
+  EXPECT_TRUE(grid[1][2].best);
+  EXPECT_FALSE(grid[1][2].not_separated);
+  EXPECT_FALSE(grid[2][2].best);
+  EXPECT_NE(format_markdown(s).find("| dann | 3/3 | **81.00 ± 1.00** |"), std::string::npos) << format_markdown(s);
+  // Within the spread: bold with a dagger.
+  s = two_methods({0.80, 0.70, 0.90}, {0.76, 0.80, 0.72});
+  grid = summary_grid(s);
+  EXPECT_TRUE(grid[1][2].best);
+  EXPECT_TRUE(grid[1][2].not_separated);
+  EXPECT_NE(format_markdown(s).find("**80.00 ± 10.00**†"), std::string::npos) << format_markdown(s);
+  EXPECT_NE(format_csv(s).find(",best_not_separated,"), std::string::npos) << format_csv(s);
+  // Lower is better for a loss.
+  std::vector<RunRecord> losses;
+  for (double v : {0.5, 0.6}) {
+    losses.push_back(finished("a", 0));
+    losses.back().final_metrics = {{"test_loss", v}};
+  }
+  for (double v : {0.1, 0.2}) {
+    losses.push_back(finished("b", 0));
+    losses.back().final_metrics = {{"test_loss", v}};
+  }
+  EXPECT_TRUE(summary_grid(summarize("l", {"a", "b"}, losses, {"test_loss"}))[2][2].best);
+  // The standard error is the std over sqrt(n).
+  TableStyle se;
+  se.spread = TableStyle::Spread::se;
+  EXPECT_NE(format_markdown(two_methods({0.80, 0.81, 0.82}, {0.6, 0.6, 0.6}), se).find("81.00 ± 0.58"),
+            std::string::npos);
+  EXPECT_NE(table_caption(s, se).find("standard error"), std::string::npos);
+}
+
+TEST(Report, LatexIsABooktabsTableWithEscapedNamesAndMath) {
+  const Summary s = two_methods({0.80, 0.81, 0.82}, {0.60, 0.61, 0.62});
+  const std::string latex = format_latex(s);
+  EXPECT_NE(latex.find("\\begin{tabular}{lrr}"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("\\toprule"), std::string::npos);
+  EXPECT_NE(latex.find("\\bottomrule"), std::string::npos);
+  EXPECT_NE(latex.find("dann & 3/3 & $\\mathbf{81.00 \\pm 1.00}$ \\\\"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("source\\_only & 3/3 & $61.00 \\pm 1.00$"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("target.test\\_acc (\\%)"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("\\label{tab:exp_1}"), std::string::npos) << latex;
+  EXPECT_NE(latex.find("Welch"), std::string::npos) << latex;
+  // Run statistics are for the terminal, not for the paper.
+  EXPECT_EQ(latex.find("samples/s"), std::string::npos) << latex;
+  // No UTF-8 sign reaches pdflatex.
+  for (unsigned char c : latex) EXPECT_LT(c, 0x80) << latex;
 }
 
 }  // namespace
