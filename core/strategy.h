@@ -101,6 +101,14 @@ struct StepContext {
   std::map<std::string, Batch> batches;
   /// Averages tensors in place across data-parallel processes (no-op for one).
   std::function<void(std::vector<torch::Tensor>&)> reduce;
+  /// Steps the optimizer now, as the framework does after train_step
+  /// (gradients averaged across processes, the scheduled learning rates), on
+  /// the parameter groups named only (all when empty): the others keep their
+  /// values and optimizer state. Every gradient is cleared afterwards. For
+  /// methods with several updates in one step (MCD's three phases, ADDA's
+  /// discriminator and encoder), whose train_step then returns
+  /// apply_update = false.
+  std::function<void(const std::vector<std::string>& groups)> update;
 
   /// p in [0, 1], for schedules such as DANN's lambda.
   double progress() const;

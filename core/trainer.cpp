@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -440,10 +441,38 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
       }
     }
 
+    // The one optimizer update: gradients averaged across processes, the
+    // scheduled learning rates, a step.
+    bool optimizer_stepped = false;  // in this step: its learning rate is logged
+    auto step_optimizer = [&](std::int64_t step) {
+      optimizer_stepped = true;
+      std::vector<torch::Tensor> grads = gradients_of(groups);
+      reduce_across_processes(grads);
+      const double factor = schedule->factor(step, run.steps);
+      for (std::size_t i = 0; i < base_lr.size(); ++i)
+        optimizer->param_groups()[i].options().set_lr(base_lr[i] * factor);
+      optimizer->step();
+    };
     StepContext ctx;
     ctx.total_steps = run.steps;
     ctx.device = device;
     ctx.reduce = reduce_across_processes;
+    ctx.update = [&](const std::vector<std::string>& names) {
+      GRAFT_CHECK(optimizer, "ctx.update", "this method has no parameter groups, so there is no optimizer to step");
+      std::vector<std::string> valid;
+      for (const auto& group : groups) valid.push_back(group.name);
+      for (const auto& name : names)
+        GRAFT_CHECK(std::find(valid.begin(), valid.end(), name) != valid.end(), "ctx.update",
+                    "no parameter group '{}'; {}", name, choices_hint(name, valid));
+      // Parameters without a gradient are skipped by every torch optimizer
+      // (no weight decay, no momentum): the groups not named stay as they are.
+      for (auto& group : groups)
+        if (!names.empty() && std::find(names.begin(), names.end(), group.name) == names.end())
+          for (auto& p : group.parameters) p.mutable_grad() = torch::Tensor();
+      step_optimizer(ctx.step);
+      for (auto& group : groups)
+        for (auto& p : group.parameters) p.mutable_grad() = torch::Tensor();
+    };
     ProgressBar bar(options.label, run.steps, options.progress);
     strategy->train();
     // Time spent drawing batches vs whole training steps (evaluation and
@@ -462,20 +491,16 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
       }
       data_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
       if (optimizer) optimizer->zero_grad();
+      optimizer_stepped = false;
 
       StepReport report = strategy->train_step(ctx);
       check_finite(report.scalars, step, run.steps);
 
       if (report.apply_update && optimizer) {
-        std::vector<torch::Tensor> grads = gradients_of(groups);
-        reduce_across_processes(grads);
-        const double factor = schedule->factor(step, run.steps);
-        for (std::size_t i = 0; i < base_lr.size(); ++i)
-          optimizer->param_groups()[i].options().set_lr(base_lr[i] * factor);
-        optimizer->step();
+        step_optimizer(step);
         strategy->after_update(ctx);
-        report.scalars["lr"] = base_lr.empty() ? 0.0 : base_lr[0] * factor;
       }
+      if (optimizer_stepped) report.scalars["lr"] = base_lr.empty() ? 0.0 : base_lr[0] * schedule->factor(step, run.steps);
       progress.samples += report.samples > 0 ? report.samples : batch_samples;
       progress.steps_done = step + 1;
       step_seconds += std::chrono::duration<double>(Clock::now() - step_start).count();
@@ -505,6 +530,9 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
         snapshot.elapsed_s = elapsed();
         save_checkpoint(checkpoint_path, record.config_hash, snapshot, *strategy, optimizer.get(), streams);
         if (last) kill_point("final-checkpoint");
+        // Mid-run, at a step a test names: every method's resume is checked
+        // from the same place (tests/methods/domain_adaptation/every_method_test.cpp).
+        if (!last) kill_point(fmt::format("checkpoint-{}", step + 1).c_str());
       }
       bar.update(step + 1, loss_status(report.scalars));
     }

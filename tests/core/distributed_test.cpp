@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "core/sealed_file.h"
+#include "tests/checkpoint_util.h"
 #include "tests/test_util.h"
 
 namespace graft::testing {
@@ -29,29 +29,6 @@ checkpoint_every: 0
 seeds: [0]
 )";
 
-void collect(torch::serialize::InputArchive& archive, const std::string& prefix,
-             std::map<std::string, torch::Tensor>& out) {
-  for (const auto& key : archive.keys()) {
-    torch::Tensor tensor;
-    if (archive.try_read(key, tensor)) {
-      out[prefix + key] = tensor;
-      continue;
-    }
-    torch::serialize::InputArchive nested;
-    if (archive.try_read(key, nested)) collect(nested, prefix + key + ".", out);
-  }
-}
-
-std::map<std::string, torch::Tensor> final_parameters(const std::string& run_dir) {
-  torch::serialize::InputArchive archive, strategy;
-  const auto checkpoint = read_sealed_file(run_dir + "/checkpoint.pt", "checkpoint");
-  archive.load_from(checkpoint->data(), checkpoint->size());
-  archive.read("strategy", strategy);
-  std::map<std::string, torch::Tensor> out;
-  collect(strategy, "", out);
-  return out;
-}
-
 TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
   TempDir dir;
   const auto file = dir.write("e.yaml", kExperiment);
@@ -64,8 +41,8 @@ TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
                          dir.file("two.log") + " 2>&1").c_str()),
             0)
       << read_text(dir.file("two.log"));
-  const auto one = final_parameters(dir.file("one/ddp/runs/source_only__seed0"));
-  const auto two = final_parameters(dir.file("two/ddp/runs/source_only__seed0"));
+  const auto one = checkpoint_parameters(dir.file("one/ddp/runs/source_only__seed0"));
+  const auto two = checkpoint_parameters(dir.file("two/ddp/runs/source_only__seed0"));
   ASSERT_FALSE(one.empty());
   ASSERT_EQ(one.size(), two.size());
   for (const auto& [name, tensor] : one) {

@@ -10,7 +10,8 @@ namespace {
 // Registrations must survive linking: every built-in is found by name.
 TEST(Registry, EveryBuiltInIsRegistered) {
   const std::map<std::string, std::vector<std::string>> expected{
-      {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "mcc", "jan", "afn", "bsp", "target_oracle", "equal", "single_task",
+      {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "mcc", "jan", "afn", "bsp", "mdd", "mcd", "adda",
+                  "fixmatch", "shot", "target_oracle", "equal", "single_task",
                   "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad", "finetune", "linear_probe",
                   "lp_ft", "l2_sp", "bss", "gradual_unfreeze", "no_mapping", "procrustes", "adversarial", "self_learning"}},
       {"model", {"mlp", "dann_mnist", "lenet", "pretrained", "torchscript"}},

@@ -38,6 +38,35 @@ class Diverging : public Strategy {
 };
 GRAFT_REGISTER_METHOD(Diverging, "test_diverging", "test only: NaN loss at step 3");
 
+/// Two parameters in two groups, stepped one group at a time with
+/// ctx.update, as MCD and ADDA do: the group not named must not move, not
+/// even by momentum or weight decay, and a name that is no group is an error.
+class PhasedUpdates : public Strategy {
+ public:
+  using Options = NoOptions;
+  explicit PhasedUpdates(Options) {}
+  std::vector<StreamRequest> streams() const override { return {{"train", "source"}}; }
+  void setup(const SetupContext&) override {
+    first_ = register_parameter("first", torch::ones({1}));
+    second_ = register_parameter("second", torch::ones({1}));
+  }
+  std::vector<ParameterGroup> parameter_groups() override { return {{"first", {first_}}, {"second", {second_}}}; }
+  StepReport train_step(StepContext& ctx) override {
+    // Step 0 moves both (momentum builds up for both); later steps only `first`.
+    (first_ * first_ + second_ * second_).sum().backward();
+    ctx.update(ctx.step == 0 ? std::vector<std::string>{} : std::vector<std::string>{"first"});
+    if (ctx.step == 0) second_after_first_step = second_.item<double>();
+    if (ctx.step == 2) ctx.update({"no_such_group"});
+    return {{{"first", first_.item<double>()}, {"second", second_.item<double>()}}, false};
+  }
+  Metrics evaluate(const EvalContext&) override { return {{"score", 1.0}}; }
+  static inline double second_after_first_step = 0;
+
+ private:
+  torch::Tensor first_, second_;
+};
+GRAFT_REGISTER_METHOD(PhasedUpdates, "test_phased_updates", "test only: ctx.update of one group");
+
 std::string experiment_yaml(const std::string& output) {
   return "name: t\noutput: " + output + R"(
 data: {source: {name: two_moons}, target: {name: two_moons, rotation: 35}}
@@ -60,6 +89,29 @@ void expect_same_table(const ScalarTable& a, const ScalarTable& b) {
       EXPECT_TRUE(column[i] == other[i] || (std::isnan(column[i]) && std::isnan(other[i])))
           << name << "[" << i << "]: " << column[i] << " vs " << other[i];
   }
+}
+
+TEST(Trainer, AnUpdateOfSomeGroupsLeavesTheOthersAsTheyAre) {
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.file("out")) + "method: {name: test_phased_updates}\n");
+  const std::vector<std::string> sgd{"optimizer.lr=0.1", "optimizer.momentum=0.9", "optimizer.weight_decay=0.01"};
+  std::vector<std::string> overrides = sgd;
+  overrides.insert(overrides.end(), {"steps=2", "log_every=1"});
+  const RunRecord r = train_run(load_experiment(file, overrides).runs[0], dir.file("run"), {false, ""});
+  ASSERT_EQ(r.status, "finished") << r.message;
+  const auto& first = r.train.columns.at("first");
+  const auto& second = r.train.columns.at("second");
+  EXPECT_LT(first[1], first[0]);  // `first` keeps moving
+  EXPECT_LT(second[0], 1.0);      // both moved in step 0
+  EXPECT_EQ(second[1], PhasedUpdates::second_after_first_step);  // then `second` stood still
+  EXPECT_TRUE(r.train.columns.count("lr"));  // a step that updated through ctx.update logs its rate
+
+  overrides = sgd;
+  overrides.push_back("steps=3");
+  const RunRecord bad = train_run(load_experiment(file, overrides).runs[0], dir.file("bad"), {false, ""});
+  EXPECT_EQ(bad.status, "failed");
+  EXPECT_NE(bad.message.find("no parameter group 'no_such_group'"), std::string::npos) << bad.message;
+  EXPECT_NE(bad.message.find("first"), std::string::npos) << bad.message;
 }
 
 TEST(Trainer, SameSeedSameNumbers) {

@@ -3,12 +3,13 @@
 #include <torch/torch.h>
 
 #include "core/config.h"
+#include "core/model.h"
 #include "core/registries.h"
 
 namespace graft {
 namespace {
 
-std::shared_ptr<Backbone> make(const std::string& yaml) {
+std::shared_ptr<Backbone> make_lenet(const std::string& yaml) {
   return model_registry().create(parse_config_text(yaml, "t"), "model", ModelContext{{3, 28, 28}});
 }
 
@@ -16,9 +17,9 @@ std::shared_ptr<Backbone> make(const std::string& yaml) {
 // same features and gradients, in the same order, as the default layout.
 TEST(DannMnistNet, ChannelsLastGivesTheSameFeaturesAndGradients) {
   torch::manual_seed(0);
-  auto plain = make("{name: dann_mnist}");
+  auto plain = make_lenet("{name: dann_mnist}");
   torch::manual_seed(0);
-  auto fast = make("{name: dann_mnist, channels_last: true}");
+  auto fast = make_lenet("{name: dann_mnist, channels_last: true}");
   EXPECT_EQ(plain->feature_dim(), 768);
   const auto x = torch::randn({4, 3, 28, 28});
   const auto a = plain->forward(x);
