@@ -177,6 +177,7 @@ CollectedRuns collect_runs(const std::vector<std::string>& paths) {
   out.paths = paths;
   // Every record below the paths, once each, in path order.
   std::vector<fs::path> files;
+  std::set<fs::path> seen;  // a folder given twice, or with its parent, counts its runs once
   for (const auto& path : paths) {
     if (!fs::exists(path)) throw Error(fmt::format("graft report: no such file or folder: {}", path));
     std::vector<fs::path> found;
@@ -191,11 +192,12 @@ CollectedRuns collect_runs(const std::vector<std::string>& paths) {
     std::sort(found.begin(), found.end());
     for (const auto& file : found) {
       const fs::path canonical = fs::weakly_canonical(file);
-      if (std::find(files.begin(), files.end(), canonical) == files.end()) files.push_back(canonical);
+      if (seen.insert(canonical).second) files.push_back(canonical);
     }
   }
   std::map<fs::path, RunRecord> records;
   std::vector<fs::path> results_folders;  // <folder>/runs/<id>/run.h5 beside <folder>/sweep.yaml or experiment.yaml
+  std::set<fs::path> checked_folders;     // each folder's files are looked for once, not once per run
   for (const auto& file : files) {
     try {
       records[file] = read_run_record(file.string());
@@ -204,10 +206,8 @@ CollectedRuns collect_runs(const std::vector<std::string>& paths) {
       continue;
     }
     const fs::path folder = file.parent_path().parent_path().parent_path();
-    const bool results_folder = fs::exists(folder / "sweep.yaml") || fs::exists(folder / "experiment.yaml");
-    if (file.parent_path().parent_path().filename() == "runs" && results_folder &&
-        std::find(results_folders.begin(), results_folders.end(), folder) == results_folders.end())
-      results_folders.push_back(folder);
+    if (file.parent_path().parent_path().filename() != "runs" || !checked_folders.insert(folder).second) continue;
+    if (fs::exists(folder / "sweep.yaml") || fs::exists(folder / "experiment.yaml")) results_folders.push_back(folder);
   }
 
   std::vector<ExperimentRuns> groups;

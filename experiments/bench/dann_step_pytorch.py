@@ -6,6 +6,7 @@ normalised every step as graft does. Prints steps/s of the training loop.
 
     /usr/bin/python3 experiments/bench/dann_step_pytorch.py STEPS THREADS
 """
+import io
 import math
 import os
 import sys
@@ -14,6 +15,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from peer_common import Reverse, Stream, unsealed
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
@@ -24,8 +27,10 @@ cache = os.environ.get("GRAFT_DATA", os.path.expanduser("~/.cache/graft"))
 
 
 def load(name):
-    # graft's derived sets are torch::save'd tensor lists: train x, y, val x, y, test x, y.
-    tensors = torch.jit.load(os.path.join(cache, "derived", name)).state_dict()
+    # graft's derived sets are torch::save'd tensor lists (train x, y, val x, y,
+    # test x, y) under graft's 24-byte seal (core/sealed_file.h).
+    with open(os.path.join(cache, "derived", name), "rb") as f:
+        tensors = torch.jit.load(io.BytesIO(unsealed(f.read(), name))).state_dict()
     return tensors["0"], tensors["1"]
 
 
@@ -42,17 +47,6 @@ def channel_stats(x):
 source_stats, target_stats = channel_stats(source_x), channel_stats(target_x)
 
 
-class Reverse(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, lam):
-        ctx.lam = lam
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -ctx.lam * grad, None
-
-
 features = nn.Sequential(nn.Conv2d(3, 32, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 48, 5), nn.ReLU(),
                          nn.MaxPool2d(2), nn.Flatten())
 label_head = nn.Sequential(nn.Linear(768, 100), nn.ReLU(), nn.Linear(100, 100), nn.ReLU(), nn.Linear(100, 10))
@@ -61,24 +55,13 @@ params = list(features.parameters()) + list(label_head.parameters()) + list(doma
 optimizer = torch.optim.SGD(params, lr=0.01, momentum=0.9)
 
 
-class Stream:
-    """Endless batches: a fresh permutation each epoch, like graft's BatchStream."""
-
-    def __init__(self, x, y, stats, batch):
-        self.x, self.y, self.stats, self.batch = x, y, stats, batch
-        self.order, self.position = torch.randperm(len(x)), 0
-
-    def next(self):
-        if self.position + self.batch > len(self.x):
-            self.order, self.position = torch.randperm(len(self.x)), 0
-        index = self.order[self.position:self.position + self.batch]
-        self.position += self.batch
-        mean, std = self.stats
-        x = (self.x.index_select(0, index).float() / 255 - mean) / std
-        return x, (self.y.index_select(0, index) if self.y is not None else None)
+def normalised(stats):
+    mean, std = stats
+    return lambda x: (x.float() / 255 - mean) / std
 
 
-source, target = Stream(source_x, source_y, source_stats, 64), Stream(target_x, None, target_stats, 64)
+source = Stream(source_x, source_y, 64, normalised(source_stats))
+target = Stream(target_x, None, 64, normalised(target_stats))
 domain_labels = torch.cat([torch.zeros(64), torch.ones(64)])
 
 start = None

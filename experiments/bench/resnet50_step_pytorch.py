@@ -16,6 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
+from peer_common import Reverse, Stream
+
 inputs, steps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 channels_last = len(sys.argv) > 4 and sys.argv[4] == "channels_last"
 torch.set_num_threads(threads)
@@ -30,17 +32,6 @@ source_x, source_y = load("source")
 target_x, _ = load("target")
 
 
-class Reverse(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, lam):
-        ctx.lam = lam
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -ctx.lam * grad, None
-
-
 backbone = torchvision.models.resnet50()
 backbone.fc = nn.Identity()
 if channels_last:
@@ -52,21 +43,6 @@ discriminator = nn.Sequential(nn.Linear(256, 1024), nn.BatchNorm1d(1024), nn.ReL
 groups = [{"params": backbone.parameters(), "factor": 0.1}, {"params": bottleneck.parameters(), "factor": 1.0},
           {"params": head.parameters(), "factor": 1.0}, {"params": discriminator.parameters(), "factor": 1.0}]
 optimizer = torch.optim.SGD(groups, lr=0.01, momentum=0.9, weight_decay=0.001, nesterov=True)
-
-
-class Stream:
-    """Endless batches: a fresh permutation each epoch, like graft's BatchStream."""
-
-    def __init__(self, x, y, batch):
-        self.x, self.y, self.batch = x, y, batch
-        self.order, self.position = torch.randperm(len(x)), 0
-
-    def next(self):
-        if self.position + self.batch > len(self.x):
-            self.order, self.position = torch.randperm(len(self.x)), 0
-        index = self.order[self.position:self.position + self.batch]
-        self.position += self.batch
-        return self.x.index_select(0, index), (self.y.index_select(0, index) if self.y is not None else None)
 
 
 source, target = Stream(source_x, source_y, 32), Stream(target_x, None, 32)
