@@ -41,10 +41,33 @@ std::int64_t Split::size() const {
   return inputs.defined() ? inputs.size(0) : 0;
 }
 
+namespace {
+/// Some examples of another reader, by row.
+class SelectedReader : public ExampleReader {
+ public:
+  SelectedReader(std::shared_ptr<const ExampleReader> all, const torch::Tensor& rows)
+      : all_(std::move(all)), rows_(rows.to(torch::kInt64).contiguous()) {}
+  std::int64_t size() const override { return rows_.numel(); }
+  std::string describe(std::int64_t index) const override { return all_->describe(row(index)); }
+  torch::Tensor read(std::int64_t index,
+                     const std::function<ImagePlan(std::int64_t, std::int64_t)>& plan_for) const override {
+    return all_->read(row(index), plan_for);
+  }
+  bool skip_unreadable() const override { return all_->skip_unreadable(); }
+
+ private:
+  std::int64_t row(std::int64_t index) const { return rows_.data_ptr<std::int64_t>()[index]; }
+  std::shared_ptr<const ExampleReader> all_;
+  torch::Tensor rows_;
+};
+}  // namespace
+
 Split Split::select(const torch::Tensor& rows) const {
-  if (reader) throw Error("Split::select: a split read from disk is selected by its files, not its rows");
   Split out;
-  out.inputs = inputs.index_select(0, rows);
+  if (reader)
+    out.reader = std::make_shared<SelectedReader>(reader, rows);
+  else
+    out.inputs = inputs.index_select(0, rows);
   for (const auto& [name, t] : targets) out.targets[name] = t.index_select(0, rows);
   return out;
 }

@@ -73,7 +73,8 @@ struct Split {
   std::map<std::string, torch::Tensor> targets;
   std::int64_t size() const;
   bool from_disk() const { return reader != nullptr; }
-  /// The examples at `rows` (int64), inputs and targets alike.
+  /// The examples at `rows` (int64), inputs and targets alike; a split read
+  /// from disk keeps reading from disk, through the rows' files.
   Split select(const torch::Tensor& rows) const;
 };
 
@@ -104,6 +105,10 @@ struct DataSet {
   std::vector<std::int64_t> input_shape;  ///< shape of one example as the model sees it
   std::int64_t num_classes = 0;           ///< of the "label" target; 0 if none
   std::vector<std::string> class_names;   ///< of the "label" target, in label order; empty: unnamed
+  /// Open-set data (datasets/class_subset.h): the label of every example of a
+  /// class the source does not have, the last one; -1 when there is none.
+  /// Evaluation then scores known and unknown classes apart (OS*, UNK, HOS).
+  std::int64_t unknown_class = -1;
   std::map<std::string, Split> splits;    ///< "train", and "val"/"test" where they exist
   double input_scale = 1.0;               ///< in-memory inputs are divided by it per batch (255 for uint8)
   std::vector<double> mean, std;          ///< per-channel normalisation of in-memory inputs; empty: none

@@ -218,6 +218,27 @@ RunConfig resolve_run(const ConfigNode& tree, const ExperimentSettings& s, const
   return run;
 }
 
+/// Loads the shared libraries an experiment's `plugins:` names (relative to its file).
+void load_plugins_of(const ConfigNode& root) {
+  if (const ConfigNode* plugins = root.find("plugins")) {
+    const auto names = OptionTraits<std::vector<std::string>>::parse(*plugins, "plugins");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const ConfigNode& node = plugins->is_sequence() ? plugins->items()[i] : *plugins;
+      const std::string& where = node.mark().file;
+      const std::string base_dir = where.empty() || node.mark().from_command_line()
+                                       ? std::string(".")
+                                       : std::filesystem::path(where).parent_path().string();
+      try {
+        load_plugin(resolve_plugin_path(names[i], base_dir));
+      } catch (const ConfigError&) {
+        throw;
+      } catch (const Error& e) {
+        config_fail(node, fmt::format("plugins[{}]", i), e.what());
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string run_identity(const ConfigNode& resolved) {
@@ -241,23 +262,7 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
     if (!root.find(key)) root.set(key, *defaults.find(key));
   for (const auto& assignment : overrides) apply_override(root, assignment);
   // Plugins first: the names of the components they register are checked below.
-  if (const ConfigNode* plugins = root.find("plugins")) {
-    const auto names = OptionTraits<std::vector<std::string>>::parse(*plugins, "plugins");
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const ConfigNode& node = plugins->is_sequence() ? plugins->items()[i] : *plugins;
-      const std::string& where = node.mark().file;
-      const std::string base_dir = where.empty() || node.mark().from_command_line()
-                                       ? std::string(".")
-                                       : std::filesystem::path(where).parent_path().string();
-      try {
-        load_plugin(resolve_plugin_path(names[i], base_dir));
-      } catch (const ConfigError&) {
-        throw;
-      } catch (const Error& e) {
-        config_fail(node, fmt::format("plugins[{}]", i), e.what());
-      }
-    }
-  }
+  load_plugins_of(root);
 
   const auto& schema = options_of<ExperimentSettings>();
   const ExperimentSettings top = schema.parse(root, "", "an experiment file", {"_base_"});
@@ -388,6 +393,29 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
   for (const auto& run : experiment.runs)
     plan.runs.push_back(SweepPlan::Run{run.run_id, run.variant, run.seed, run_identity(run.resolved)});
   return experiment;
+}
+
+RunConfig load_saved_run(const std::string& run_dir) {
+  const std::string file = (std::filesystem::path(run_dir) / "config.yaml").string();
+  if (!std::filesystem::exists(file))
+    throw Error(fmt::format("{}: no config.yaml; a run folder of graft run (<output>/<experiment>/runs/<run>) has one",
+                            run_dir));
+  ConfigNode root = load_run_config(file);
+  // A run's own keys, not options of an experiment file.
+  const ConfigNode* variant_node = root.find("variant");
+  const ConfigNode* seed_node = root.find("seed");
+  if (!variant_node || !seed_node)
+    throw ConfigError(fmt::format("{}: not a run's config.yaml (no variant: or seed:)", file));
+  const std::string variant = parse_string(*variant_node, "variant");
+  const std::int64_t seed = parse_int(*seed_node, "seed");
+  root.erase("variant");
+  root.erase("seed");
+  root.set("seeds", parse_config_text(fmt::format("[{}]", seed), file));
+  load_plugins_of(root);
+  const ExperimentSettings settings = options_of<ExperimentSettings>().parse(root, "", "a run's config.yaml", {});
+  std::filesystem::path folder = std::filesystem::path(run_dir).lexically_normal();
+  if (folder.filename().empty()) folder = folder.parent_path();  // "runs/dann__seed0/"
+  return resolve_run(root, settings, variant, folder.filename().string(), seed);
 }
 
 void keep_variants(Experiment& experiment, const std::vector<std::string>& names) {

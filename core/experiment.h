@@ -81,6 +81,12 @@ struct Experiment {
 /// naming file:line:column and the key path on the first problem found.
 Experiment load_experiment(const std::string& file, const std::vector<std::string>& overrides);
 
+/// The run a results folder's run holds, rebuilt from its config.yaml as
+/// `graft run` made it (its plugins loaded), for commands that read a
+/// finished run (`graft analyze`). A config this graft cannot read is a
+/// ConfigError naming the file.
+RunConfig load_saved_run(const std::string& run_dir);
+
 /// Keeps only the runs of the variants named (`graft run FILE --variants
 /// source_only,dann`): a name is a variant as written under `variants:`
 /// (every grid point of it) or a full row label ("dann task=A2W"). Throws

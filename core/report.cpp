@@ -53,7 +53,12 @@ double shown_spread(const MetricSummary& s, const TableStyle& style) {
 
 bool is_fraction_metric(const std::string& name) {
   const std::string base = name.substr(0, name.find('@'));
-  return base.size() >= 4 && (base.rfind("acc") == base.size() - 3 || base.find("p_at_") != std::string::npos);
+  auto ends_with = [&base](const std::string& end) {
+    return base.size() > end.size() && base.compare(base.size() - end.size(), end.size(), end) == 0;
+  };
+  // Accuracies, P@k, and the open-set scores (core/strategy.h, OpenSetScores).
+  return ends_with("acc") || base.find("p_at_") != std::string::npos || ends_with("_os_star") || ends_with("_unk") ||
+         ends_with("_hos");
 }
 
 bool higher_is_better(const std::string& metric) {
@@ -435,6 +440,8 @@ std::string table_caption(const Summary& summary, const TableStyle& style) {
                        summary.columns.axis);
   return out;
 }
+
+std::string format_aligned(const std::vector<std::vector<std::string>>& rows) { return aligned(rows); }
 
 std::string format_text_table(const Summary& summary) {
   std::string out = aligned(texts_of(summary_grid(summary)));

@@ -114,6 +114,8 @@ double welch_p_value(const MetricSummary& a, const MetricSummary& b);
 std::string table_caption(const Summary& summary, const TableStyle& style);
 
 std::string format_text_table(const Summary& summary);  ///< aligned, for the terminal
+/// Rows of text, the first a header, in aligned columns (the first left, the others right).
+std::string format_aligned(const std::vector<std::vector<std::string>>& rows);
 std::string format_markdown(const Summary& summary, const TableStyle& style = {});
 std::string format_csv(const Summary& summary);
 /// booktabs tables (\usepackage{booktabs}), one per table of the Markdown.

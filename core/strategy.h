@@ -163,8 +163,21 @@ class Strategy : public torch::nn::Module {
 };
 
 /// Accuracy of `logits_fn` on every val/test split of every domain:
-/// "<domain>.<split>_acc". The usual evaluate() of a classifier.
+/// "<domain>.<split>_acc". The usual evaluate() of a classifier. On an
+/// open-set domain (DataSet::unknown_class >= 0) also its open-set scores,
+/// "<domain>.<split>_os_star", "_unk" and "_hos".
 Metrics evaluate_classifier(const EvalContext& ctx, const std::function<torch::Tensor(const torch::Tensor&)>& logits_fn);
+
+/// How open-set predictions score (TLlib's protocol; Saito et al. 2018 and
+/// Bucci et al. 2020 for HOS): OS* is the mean over the known classes of
+/// their accuracy, UNK the fraction of unknown examples called unknown, HOS
+/// their harmonic mean (high only when both are). A prediction >= the
+/// unknown label K counts as "unknown".
+struct OpenSetScores {
+  double os_star = 0, unk = 0, hos = 0;
+};
+/// Scores argmax predictions against labels whose unknown class is `unknown_class` (int64 CPU tensors).
+OpenSetScores open_set_scores(const torch::Tensor& predicted, const torch::Tensor& labels, std::int64_t unknown_class);
 
 /// Accuracy on one split, in batches, without gradients.
 double classification_accuracy(const DataSet& data, const std::string& split,

@@ -25,6 +25,7 @@
 #include "core/runtime.h"
 #include "core/schedule.h"
 #include "core/sealed_file.h"
+#include "core/run_model.h"
 #include "core/strategy.h"
 
 namespace fs = std::filesystem;
@@ -228,20 +229,50 @@ void restore_from_archive(SavedCheckpoint& saved, const std::string& path, Check
   generator.set_state(rng);
 }
 
-/// Features of up to `count` test (else train) examples of every domain, in
-/// domain order; empty when the method exposes no features.
-std::vector<torch::Tensor> domain_features(Strategy& strategy, const std::map<std::string, std::shared_ptr<const DataSet>>& domains,
+/// The first two principal components of the pooled features, one series per domain.
+Chart pca_chart(const std::string& title, const std::vector<torch::Tensor>& features,
+                const std::vector<std::string>& domain_names) {
+  if (features.empty()) return Chart{title, "principal component 1", {}, true};
+  const auto all = torch::cat(features);
+  const auto centred = all - all.mean(0, true);
+  const auto v = std::get<2>(torch::linalg_svd(centred, false));
+  const auto projected = torch::matmul(centred, v.slice(0, 0, 2).t());
+  std::vector<torch::Tensor> parts;
+  std::int64_t row = 0;
+  for (const auto& f : features) {
+    parts.push_back(projected.slice(0, row, row + f.size(0)));
+    row += f.size(0);
+  }
+  return scatter_chart(title, "principal component 1", parts, domain_names);
+}
+
+}  // namespace
+
+Chart scatter_chart(const std::string& title, const std::string& x_label, const std::vector<torch::Tensor>& points,
+                    const std::vector<std::string>& domain_names) {
+  Chart chart{title, x_label, {}, true};
+  for (std::size_t d = 0; d < points.size(); ++d) {
+    const auto xy = points[d].to(torch::kCPU, torch::kFloat64).contiguous();
+    const auto x = xy.select(1, 0).contiguous(), y = xy.select(1, 1).contiguous();
+    chart.series.push_back({domain_names.at(d), std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()),
+                            std::vector<double>(y.data_ptr<double>(), y.data_ptr<double>() + y.numel())});
+  }
+  return chart;
+}
+
+std::vector<torch::Tensor> domain_features(Strategy& strategy,
+                                           const std::map<std::string, std::shared_ptr<const DataSet>>& domains,
                                            const torch::Device& device, const LoaderOptions& loader,
-                                           std::int64_t count = 500) {
+                                           std::int64_t count, const std::string& split) {
   torch::NoGradGuard no_grad;
   strategy.eval();
   std::vector<torch::Tensor> out;
   for (const auto& [name, data] : domains) {
     // Sets without examples to plot (a vocabulary's dictionary) are left out.
-    if (!data->has_split("test") && !data->has_split("train")) continue;
+    if (!data->has_split(split) && !data->has_split("train")) continue;
     std::vector<torch::Tensor> parts;
     bool none = false;
-    for_each_batch(*data, data->has_split("test") ? "test" : "train", count, device, loader,
+    for_each_batch(*data, data->has_split(split) ? split : "train", count, device, loader,
                    [&](const Batch& batch) {
                      auto f = strategy.features(batch.inputs);
                      if (!f.defined()) none = true;
@@ -258,27 +289,61 @@ std::vector<torch::Tensor> domain_features(Strategy& strategy, const std::map<st
   return out;
 }
 
-/// The first two principal components of the pooled features, one series per domain.
-Chart pca_chart(const std::string& title, const std::vector<torch::Tensor>& features,
-                const std::vector<std::string>& domain_names) {
-  Chart chart{title, "principal component 1", {}, true};
-  if (features.empty()) return chart;
-  const auto all = torch::cat(features);
-  const auto centred = all - all.mean(0, true);
-  const auto v = std::get<2>(torch::linalg_svd(centred, false));
-  const auto projected = torch::matmul(centred, v.slice(0, 0, 2).t()).contiguous();
-  std::int64_t row = 0;
-  for (std::size_t d = 0; d < features.size(); ++d) {
-    const auto part = projected.slice(0, row, row + features[d].size(0));
-    row += features[d].size(0);
-    const auto x = part.select(1, 0).contiguous(), y = part.select(1, 1).contiguous();
-    chart.series.push_back({domain_names[d], std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()),
-                            std::vector<double>(y.data_ptr<double>(), y.data_ptr<double>() + y.numel())});
+RunModel build_run_model(const RunConfig& run, RunRecord* record) {
+  seed_everything(static_cast<std::uint64_t>(run.seed));
+  RunModel built;
+  SetupContext& setup = built.setup;
+  setup.device = torch::Device(resolve_device(run.device));
+  setup.total_steps = run.steps;
+  setup.seed = static_cast<std::uint64_t>(run.seed);
+  setup.tasks = run.tasks;
+  built.loader = LoaderOptions{run.workers, run.prefetch};
+
+  // Data: one data set per domain, generated or loaded from the cache.
+  DataContext data_ctx{static_cast<std::uint64_t>(run.seed), data_cache_dir()};
+  for (const auto& [domain, node] : run.data) {
+    data_ctx.domain = domain;
+    setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);
+    if (record && !setup.domains[domain]->class_names.empty())
+      record->classes[domain] = setup.domains[domain]->class_names;
   }
-  return chart;
+  setup.make_backbone = [model = run.model, record](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
+    if (model.is_null())
+      throw Error("this method builds a backbone, but the experiment has no `model:`; add one, e.g. "
+                  "model: {name: mlp, hidden: [64]}; models: " + choices_hint("", model_registry().names()));
+    auto backbone = model_registry().create(model, "model", ModelContext{input_shape});
+    // A table row says which pretrained model produced it.
+    if (record) {
+      record->model = model_registry().component_name(model, "model");
+      record->weights = backbone->weights_file();
+      record->weights_sha256 = record->weights.empty() ? "" : sha256_of_file(record->weights);
+    }
+    return backbone;
+  };
+
+  built.strategy = method_registry().create(run.method, "method");
+  built.strategy->setup(setup);
+  built.strategy->to(setup.device);
+  return built;
 }
 
-}  // namespace
+void load_final_parameters(Strategy& strategy, const std::string& run_dir, const RunConfig& run) {
+  const std::string path = run_dir + "/checkpoint.pt";
+  GRAFT_CHECK(fs::exists(path), run_dir, "no checkpoint.pt: the run kept no parameters (checkpoint_every: 0?)");
+  const auto saved = read_checkpoint(path, run_identity(run.resolved));
+  GRAFT_CHECK(saved != nullptr, path, "saved for another config than the run's config.yaml");
+  GRAFT_CHECK(saved->steps_done == run.steps, path,
+              "saved at step {} of {}: the run is not finished; run its experiment again to finish it",
+              saved->steps_done, run.steps);
+  try {
+    torch::serialize::InputArchive strategy_archive;
+    saved->archive.read("strategy", strategy_archive);
+    strategy.load(strategy_archive);
+    strategy.load_extra(strategy_archive);
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: damaged checkpoint ({})", path, library_message(e)));
+  }
+}
 
 std::optional<std::int64_t> checkpoint_step(const std::string& path, const std::string& config_hash) {
   const auto saved = read_checkpoint(path, config_hash);
@@ -332,38 +397,11 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
                    "(threads: 0 takes what there is)\n",
                    options.label.c_str(), options.label.empty() ? "" : " ", static_cast<long long>(run.threads),
                    static_cast<long long>(run.blas_threads), cores);
-    seed_everything(static_cast<std::uint64_t>(run.seed));
-    const torch::Device device(resolve_device(run.device));
     record.runtime = runtime_versions();
-
-    // Data: one data set per domain, generated or loaded from the cache.
-    DataContext data_ctx{static_cast<std::uint64_t>(run.seed), data_cache_dir()};
-    SetupContext setup;
-    setup.device = device;
-    setup.total_steps = run.steps;
-    setup.seed = static_cast<std::uint64_t>(run.seed);
-    setup.tasks = run.tasks;
-    for (const auto& [domain, node] : run.data) {
-      data_ctx.domain = domain;
-      setup.domains[domain] = dataset_registry().create(node, "data." + domain, data_ctx);
-      if (!setup.domains[domain]->class_names.empty()) record.classes[domain] = setup.domains[domain]->class_names;
-    }
-    setup.make_backbone = [&run, &record](const std::vector<std::int64_t>& input_shape) -> std::shared_ptr<Backbone> {
-      if (run.model.is_null())
-        throw Error("this method builds a backbone, but the experiment has no `model:`; add one, e.g. "
-                    "model: {name: mlp, hidden: [64]}; models: " + choices_hint("", model_registry().names()));
-      auto backbone = model_registry().create(run.model, "model", ModelContext{input_shape});
-      // A table row says which pretrained model produced it.
-      record.model = model_registry().component_name(run.model, "model");
-      record.weights = backbone->weights_file();
-      record.weights_sha256 = record.weights.empty() ? "" : sha256_of_file(record.weights);
-      return backbone;
-    };
-
-    // The method, its optimizer and schedule.
-    auto strategy = method_registry().create(run.method, "method");
-    strategy->setup(setup);
-    strategy->to(device);
+    RunModel built = build_run_model(run, &record);
+    const SetupContext& setup = built.setup;
+    const torch::Device device = setup.device;
+    const std::shared_ptr<Strategy> strategy = built.strategy;
     const std::vector<ParameterGroup> groups = strategy->parameter_groups();
     std::shared_ptr<torch::optim::Optimizer> optimizer;
     std::vector<double> base_lr;

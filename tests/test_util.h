@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 namespace graft::testing {
@@ -81,6 +85,34 @@ inline std::string read_text(const std::string& path) {
 
 /// Path of the built `graft` executable and of the source tree (set by CMake).
 inline std::string graft_binary() { return GRAFT_BINARY; }
+
+/// Runs `graft ARGS...` as a child process with its output appended to
+/// `log`; `kill_at` names the point of the training loop where it kills
+/// itself (GRAFT_KILL_AT, core/trainer.cpp). Returns the exit code, or minus
+/// the signal that ended it.
+inline int run_graft_process(const std::vector<std::string>& args, const std::string& log,
+                             const std::string& kill_at = "") {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (kill_at.empty())
+      unsetenv("GRAFT_KILL_AT");
+    else
+      setenv("GRAFT_KILL_AT", kill_at.c_str(), 1);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    std::string binary = graft_binary();
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv{binary.data()};
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
 inline std::string source_dir() { return GRAFT_SOURCE_DIR; }
 
 }  // namespace graft::testing

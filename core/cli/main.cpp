@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/analysis.h"
 #include "core/collect.h"
 #include "core/config.h"
 #include "core/distributed.h"
@@ -83,6 +85,12 @@ usage:
                                  several) from their run.h5 files, nothing trained;
                                  writes DIR/report.{md,csv,tex,html} (default DIR:
                                  PATH/report for one folder, else ./report)
+  graft analyze PATH... [--examples N] [--split test|val|train]
+                 [--picture tsne|pca|none] [--perplexity P] [--variants A,B]
+                                 finished runs' feature spaces, nothing trained: the
+                                 proxy A-distance between every two domains before
+                                 and after training, and RUN/features_tsne.svg (the
+                                 same network at its start and its end)
   graft info [kernel-paths]     this machine: CPU, the ATen kernel path in use and
                                  those the CPU can take, BLAS, threads (kernel-paths:
                                  just the paths, for scripts)
@@ -566,6 +574,71 @@ int command_report(const std::vector<std::string>& args) {
   return 0;
 }
 
+int command_analyze(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  std::map<std::string, std::string> flags{{"--examples", "1000"}, {"--split", "test"}, {"--picture", "tsne"},
+                                           {"--perplexity", "30"}, {"--variants", ""}};
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("--", 0) != 0) {
+      paths.push_back(args[i]);
+      continue;
+    }
+    if (!flags.count(args[i]))
+      throw graft::Error(fmt::format("graft analyze: unknown flag '{}'; {}", args[i],
+                                     graft::choices_hint(args[i], graft::keys_of(flags))));
+    if (i + 1 >= args.size()) throw graft::Error(fmt::format("graft analyze: {} needs a value", args[i]));
+    flags[args[i]] = args[i + 1];
+    ++i;
+  }
+  if (paths.empty()) {
+    std::cerr << "usage: graft analyze PATH... [--examples N] [--split test|val|train] [--picture tsne|pca|none] "
+                 "[--perplexity P] [--variants A,B]\n";
+    return 2;
+  }
+  graft::AnalysisOptions options;
+  const auto number = [](const std::string& flag, const std::string& text, double low) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !(value >= low))
+      throw graft::Error(fmt::format("graft analyze: {} '{}' is not a number >= {}", flag, text, low));
+    return value;
+  };
+  options.examples = static_cast<std::int64_t>(number("--examples", flags["--examples"], 8));
+  options.perplexity = number("--perplexity", flags["--perplexity"], 1);
+  options.split = flags["--split"];
+  options.picture = flags["--picture"];
+  for (const auto& [flag, valid] : std::map<std::string, std::vector<std::string>>{
+           {"--split", {"test", "val", "train"}}, {"--picture", {"tsne", "pca", "none"}}})
+    if (std::find(valid.begin(), valid.end(), flags[flag]) == valid.end())
+      throw graft::Error(fmt::format("graft analyze: {} '{}'; {}", flag, flags[flag], graft::choices_hint(flags[flag], valid)));
+  std::set<std::string> variants;
+  for (std::stringstream list(flags["--variants"]); list.good();) {
+    std::string item;
+    std::getline(list, item, ',');
+    if (!item.empty()) variants.insert(item);
+  }
+
+  std::vector<std::string> folders = graft::find_run_folders(paths);
+  std::vector<graft::RunAnalysis> results;
+  graft::ProgressBar bar("analyze", static_cast<std::int64_t>(folders.size()));
+  std::int64_t done = 0;
+  for (const auto& folder : folders) {
+    const std::string id = std::filesystem::path(folder).filename().string();
+    const std::string variant = id.substr(0, id.rfind("__seed"));
+    if (!variants.empty() && !variants.count(variant)) continue;
+    results.push_back(graft::analyze_run(folder, options));
+    bar.update(++done, id);
+  }
+  bar.finish(fmt::format("{} run(s)", results.size()));
+  if (results.empty()) throw graft::Error("graft analyze: no run of the variants named (--variants) under the paths");
+  std::cout << graft::format_analysis_table(results);
+  for (const auto& run : results) {
+    for (const auto& note : run.notes) std::cerr << "note: " << run.run_dir << ": " << note << '\n';
+    if (!run.picture.empty()) std::cerr << "wrote " << run.picture << '\n';
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -595,8 +668,9 @@ int main(int argc, char** argv) {
     if (command == "slurm") return command_slurm(args);
     if (command == "info") return command_info(args);
     if (command == "report") return command_report(args);
+    if (command == "analyze") return command_analyze(args);
     std::cerr << fmt::format("graft: unknown command '{}'; {}\n{}", command,
-                             graft::choices_hint(command, {"run", "validate", "report", "list", "describe", "data", "new", "slurm", "info"}), kUsage);
+                             graft::choices_hint(command, {"run", "validate", "report", "analyze", "list", "describe", "data", "new", "slurm", "info"}), kUsage);
     return 2;
   } catch (const graft::ConfigError& e) {
     std::cerr << "error: " << e.what() << '\n';

@@ -22,7 +22,8 @@ void DomainAdaptation::setup(const SetupContext& ctx) {
     bottleneck_ = register_module("bottleneck", make_bottleneck(features, common_.bottleneck));
     features = common_.bottleneck;
   }
-  label_head_ = register_module("label_head", make_mlp_head(features, common_.head_hidden, source.num_classes));
+  label_head_ = register_module("label_head",
+                                make_mlp_head(features, common_.head_hidden, label_head_outputs(source.num_classes)));
   setup_extra(ctx, features, source.num_classes);
 }
 

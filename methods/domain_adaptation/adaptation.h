@@ -64,6 +64,8 @@ class DomainAdaptation : public Strategy {
   /// Cross-entropy of the source logits against the source labels.
   torch::Tensor task_loss(const Forward& forward, const StepContext& ctx) const;
 
+  /// Outputs of the label head for a source of `classes` classes (OSBP adds an "unknown" one).
+  virtual std::int64_t label_head_outputs(std::int64_t classes) const { return classes; }
   /// Hooks for the method's own modules (domain classifier, ...).
   virtual void setup_extra(const SetupContext& /*ctx*/, std::int64_t /*feature_dim*/, std::int64_t /*classes*/) {}
   virtual std::vector<ParameterGroup> extra_groups() { return {}; }

@@ -15,12 +15,16 @@ void Dann::setup_extra(const SetupContext&, std::int64_t feature_dim, std::int64
                                    adversarial_.domain_batch_norm));
 }
 
+torch::Tensor Dann::domain_logits_of(const torch::Tensor& features, double lambda) {
+  return domain_head_->forward(gradient_reversal(features, lambda)).squeeze(1);
+}
+
 StepReport Dann::train_step(StepContext& ctx) {
   const double lambda = lambda_at(ctx.progress());
   const Forward f = forward_both(ctx);
   const auto task = task_loss(f, ctx);
   // Domain labels: 0 for source rows, 1 for target rows.
-  const auto domain_logits = domain_head_->forward(gradient_reversal(f.features, lambda)).squeeze(1);
+  const auto domain_logits = domain_logits_of(f.features, lambda);
   const auto domain_labels = torch::cat({torch::zeros({f.source_rows}, f.features.options()),
                                          torch::ones({f.features.size(0) - f.source_rows}, f.features.options())});
   const auto domain = torch::nn::functional::binary_cross_entropy_with_logits(domain_logits, domain_labels);

@@ -67,6 +67,10 @@ class Dann : public DomainAdaptation {
   /// A term a method built on DANN adds to its objective (undefined: none),
   /// and the scalars it logs beside DANN's.
   virtual torch::Tensor extra_term(const Forward& /*forward*/, Metrics& /*scalars*/) { return {}; }
+  /// The domain classifier's logits [n] of features [n, d], behind a
+  /// gradient-reversal layer of weight lambda: for methods built on DANN that
+  /// weight its loss per example (PADA).
+  torch::Tensor domain_logits_of(const torch::Tensor& features, double lambda);
 
  private:
   AdversarialOptions adversarial_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "tests/core/image_reader_util.h"
 
 namespace graft {
 namespace {
@@ -50,6 +51,22 @@ TEST(Augmentation, CropKeepsShapeAndFlipMirrors) {
   d.augment = {2, false};
   EXPECT_EQ(prepare_inputs(d, x, torch::kCPU, true).sizes(), x.sizes());
   EXPECT_TRUE(torch::equal(prepare_inputs(d, x, torch::kCPU, false), x));  // evaluation: untouched
+}
+
+// A split read from disk keeps reading from disk when rows are selected
+// (class_subset of a photo folder): the rows' files, in the order given.
+TEST(Split, SelectingRowsOfASplitReadFromDiskReadsTheirFiles) {
+  const auto images = testing::random_images(5);
+  Split all;
+  all.reader = std::make_shared<testing::TensorImages>(images);
+  all.targets["label"] = torch::tensor({0, 1, 2, 3, 4}, torch::kInt64);
+  const Split some = all.select(torch::tensor({3, 1}, torch::kInt64));
+  ASSERT_TRUE(some.from_disk());
+  EXPECT_EQ(some.size(), 2);
+  EXPECT_EQ(some.reader->describe(0), "image3.png");
+  const auto whole = [](std::int64_t w, std::int64_t h) { return ImagePlan::whole(w, h); };
+  EXPECT_TRUE(torch::equal(some.reader->read(1, whole), images[1]));
+  EXPECT_TRUE(torch::equal(some.targets.at("label"), torch::tensor({3, 1}, torch::kInt64)));
 }
 
 }  // namespace

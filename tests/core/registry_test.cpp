@@ -11,13 +11,13 @@ namespace {
 TEST(Registry, EveryBuiltInIsRegistered) {
   const std::map<std::string, std::vector<std::string>> expected{
       {"method", {"source_only", "dann", "cdan", "deep_coral", "dan", "mcc", "jan", "afn", "bsp", "mdd", "mcd", "adda",
-                  "fixmatch", "shot", "target_oracle", "equal", "single_task",
+                  "fixmatch", "shot", "target_oracle", "osbp", "iwan", "pada", "equal", "single_task",
                   "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad", "finetune", "linear_probe",
                   "lp_ft", "l2_sp", "bss", "gradual_unfreeze", "no_mapping", "procrustes", "adversarial", "self_learning"}},
       {"model", {"mlp", "dann_mnist", "lenet", "pretrained", "torchscript"}},
       {"dataset", {"two_moons", "mnist", "fashion_mnist", "uci_digits", "mnist_m", "fashion_mnist_m", "multi_mnist",
                    "multi_fashion", "word_vectors", "bilingual_dictionary", "arrays", "image_folder", "image_list", "domains",
-                   "table"}},
+                   "table", "blobs", "class_subset"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "dann_annealing", "cosine", "step"}},
       {"transform", {"resize", "center_crop", "random_resized_crop", "horizontal_flip", "random_crop", "color_jitter",

@@ -55,6 +55,12 @@ const std::vector<MethodCase>& every_da_method() {
       {"adda", "{name: adda}", true},
       {"fixmatch", "{name: fixmatch}", false},
       {"shot", "{name: shot}", false},
+      // Partial and open-set methods, here on a closed-set target. PADA's
+      // class weights are updated at steps 20, 40, ...: the kill at 150 falls
+      // between two updates.
+      {"pada", "{name: pada, update_steps: 20}", false},
+      {"iwan", "{name: iwan}", false},
+      {"osbp", "{name: osbp}", true},
   };
   return cases;
 }

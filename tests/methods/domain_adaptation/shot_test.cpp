@@ -1,9 +1,6 @@
 #include "methods/domain_adaptation/shot.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -342,32 +339,6 @@ TEST(ShotOutcome, BeatsSourceOnlyOnRotatedMoons) {
   EXPECT_GT(testing::mean_of(gains), kShotMinMeanGain);
 }
 
-/// Runs `graft ARGS...` with its output appended to `log`; `kill_at` names
-/// the point of the training loop where it kills itself (GRAFT_KILL_AT,
-/// core/trainer.cpp). Returns the exit code, or minus the signal that ended it.
-int shot_run_graft(const std::vector<std::string>& args, const std::string& log, const std::string& kill_at = "") {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (kill_at.empty())
-      unsetenv("GRAFT_KILL_AT");
-    else
-      setenv("GRAFT_KILL_AT", kill_at.c_str(), 1);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    std::string binary = testing::graft_binary();
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv{binary.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 // A run killed in the adaptation phase resumes to the numbers of an
 // uninterrupted one (EveryMethod checks this for SHOT's defaults; here with a
 // bottleneck, whose batch-norm statistics the labeller copies, and labels that
@@ -394,13 +365,13 @@ seeds: [0]
   const std::string run = "/k/runs/shot__seed0/run.h5";
   const std::vector<std::string> killed_args{"run", file, "output=" + killed_out, "--no-progress"};
 
-  ASSERT_EQ(shot_run_graft(killed_args, dir.file("killed.log"), "checkpoint-210"), -SIGKILL)
+  ASSERT_EQ(testing::run_graft_process(killed_args, dir.file("killed.log"), "checkpoint-210"), -SIGKILL)
       << testing::read_text(dir.file("killed.log"));
   ASSERT_EQ(read_run_record(killed_out + run).status, "running");
-  ASSERT_EQ(shot_run_graft(killed_args, dir.file("resumed.log")), 0) << testing::read_text(dir.file("resumed.log"));
+  ASSERT_EQ(testing::run_graft_process(killed_args, dir.file("resumed.log")), 0) << testing::read_text(dir.file("resumed.log"));
   EXPECT_NE(testing::read_text(dir.file("resumed.log")).find("resumed from step 210"), std::string::npos)
       << testing::read_text(dir.file("resumed.log"));
-  ASSERT_EQ(shot_run_graft({"run", file, "output=" + clean_out, "--no-progress"}, dir.file("clean.log")), 0)
+  ASSERT_EQ(testing::run_graft_process({"run", file, "output=" + clean_out, "--no-progress"}, dir.file("clean.log")), 0)
       << testing::read_text(dir.file("clean.log"));
 
   const RunRecord resumed = read_run_record(killed_out + run);
