@@ -223,6 +223,14 @@ class OptionSet {
     /// Strict lower bound.
     Field& above(double bound) { return check(fmt::format("> {}", format_double(bound)), [bound](double v) { return v > bound; }); }
     Field& max(double bound) { return check(fmt::format("<= {}", format_double(bound)), [bound](double v) { return v <= bound; }); }
+    /// For lists of numbers: each element larger than the one before.
+    Field& increasing() {
+      static_assert(std::is_same_v<V, std::vector<double>> || std::is_same_v<V, std::vector<std::int64_t>>,
+                    "increasing() is for lists of numbers");
+      increasing_ = true;
+      constraint_text_.push_back("increasing");
+      return *this;
+    }
     /// For strings: the value must be one of `allowed`.
     Field& choices(std::vector<std::string> allowed) {
       choices_ = std::move(allowed);
@@ -311,6 +319,11 @@ class OptionSet {
           for (const auto& predicate : numeric_checks_)
             if (!predicate(static_cast<double>(value[j])))
               config_fail(node, path, fmt::format("element {} is out of range: each must be {}", j, numeric_constraints()));
+        for (std::size_t j = 1; increasing_ && j < value.size(); ++j)
+          if (!(value[j] > value[j - 1]))
+            config_fail(node, path, fmt::format("element {} ({}) is not larger than element {} ({}): the list must "
+                                                "increase",
+                                                j, value[j], j - 1, value[j - 1]));
       } else if constexpr (std::is_same_v<V, std::string>) {
         if (!choices_.empty()) {
           for (const auto& c : choices_)
@@ -335,6 +348,7 @@ class OptionSet {
     std::optional<PathKind> path_kind_;
     std::string T::*under_ = nullptr;
     bool saved_ = true;
+    bool increasing_ = false;
     std::function<bool(const T&)> is_default_;  ///< set by saved_unless_default
   };
 

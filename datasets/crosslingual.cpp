@@ -28,6 +28,7 @@
 #include "core/process.h"
 #include "core/registries.h"
 #include "core/runtime.h"
+#include "datasets/apertium.h"
 #include "datasets/sources.h"
 #include "datasets/text_corpus.h"
 
@@ -111,6 +112,17 @@ const std::map<std::string, std::vector<std::pair<const char*, bool>>>& dictiona
       {"es-en", {{"freedict_spa_eng", false}, {"freedict_eng_spa", true}}},
       {"en-fr", {{"freedict_eng_fra", false}, {"freedict_fra_eng", true}}},
       {"fr-en", {{"freedict_fra_eng", false}, {"freedict_eng_fra", true}}},
+  };
+  return recipe;
+}
+
+/// Recipe 3's Apertium directions for a pair: (Apertium direction, reversed).
+/// Debian 12 packages no English-French Apertium pair (apertium-eng-fra does
+/// not exist; only eo-fr, fr-es, br-fr...), so en-fr stays FreeDict alone.
+const std::map<std::string, std::vector<std::pair<const char*, bool>>>& apertium_recipe() {
+  static const std::map<std::string, std::vector<std::pair<const char*, bool>>> recipe{
+      {"en-es", {{"eng-spa", false}, {"spa-eng", true}}},
+      {"es-en", {{"spa-eng", false}, {"eng-spa", true}}},
   };
   return recipe;
 }
@@ -210,8 +222,24 @@ std::string corpus_path(const std::string& cache, const std::string& language) {
 std::string vectors_path(const std::string& cache, const std::string& language) {
   return crosslingual_dir(cache) + "/vectors." + language + ".vec";
 }
-std::string dictionary_path(const std::string& cache, const std::string& pair, const std::string& split) {
-  return crosslingual_dir(cache) + "/dictionary." + pair + "." + split + ".txt";
+std::string dictionary_path(const std::string& cache, const std::string& pair, const std::string& split,
+                            std::int64_t recipe) {
+  // Recipe 2's names are kept, so that caches built before recipe 3 stay valid.
+  return crosslingual_dir(cache) + (recipe == 2 ? "/dictionary." : "/dictionary-v3.") + pair + "." + split + ".txt";
+}
+
+/// Pairs of one Apertium direction over `words`, reversed when asked.
+WordPairs apertium_pairs(const std::string& cache, const std::string& direction, const std::vector<std::string>& words,
+                         bool reversed) {
+  auto file = [&](const char* suffix) { return cached_source_file(cache, "apertium_eng_spa", direction + suffix); };
+  const std::string work_dir = crosslingual_dir(cache) + "/.apertium." + direction;
+  fs::create_directories(work_dir);
+  auto pairs = apertium_translations({file(".automorf.bin"), file(".autobil.bin"), file(".autogen.bin")}, words,
+                                     work_dir);
+  fs::remove_all(work_dir);
+  if (reversed)
+    for (auto& [a, b] : pairs) std::swap(a, b);
+  return pairs;
 }
 
 void build_corpus(const std::string& cache, const std::string& language, std::ostream& log) {
@@ -340,7 +368,18 @@ void fixed_shuffle(std::vector<T>& items, std::uint64_t seed) {
   for (std::size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[engine() % i]);
 }
 
+std::size_t distinct_sources(const WordPairs& pairs) {
+  std::set<std::string> sources;
+  for (const auto& pair : pairs) sources.insert(pair.first);
+  return sources.size();
+}
+
 }  // namespace
+
+const std::vector<std::int64_t>& crosslingual_dictionary_recipes() {
+  static const std::vector<std::int64_t> recipes{2, 3};
+  return recipes;
+}
 
 const std::vector<std::string>& crosslingual_languages() {
   static const std::vector<std::string> languages{"en", "es", "fr"};
@@ -445,22 +484,33 @@ void build_crosslingual(const std::string& cache, std::ostream& log) {
     if (it == vectors.end()) it = vectors.emplace(language, read_vec(vectors_path(cache, language))).first;
     return it->second;
   };
-  for (const auto& pair : crosslingual_pairs()) {
-    if (fs::exists(dictionary_path(cache, pair, "test"))) continue;
-    WordPairs all;
-    for (const auto& [name, reversed] : dictionary_recipe().at(pair)) {
-      const std::string stem = std::string("freedict-") + data_source(name).package.substr(std::string("dict-freedict-").size());
-      auto pairs = read_freedict(cached_source_file(cache, name, stem + ".index"),
-                                 cached_source_file(cache, name, stem + ".dict.dz"), reversed);
-      all.insert(all.end(), pairs.begin(), pairs.end());
+  for (const std::int64_t recipe : crosslingual_dictionary_recipes())
+    for (const auto& pair : crosslingual_pairs()) {
+      if (fs::exists(dictionary_path(cache, pair, "test", recipe))) continue;
+      const std::string from = pair.substr(0, 2), to = pair.substr(3);
+      WordPairs all;
+      for (const auto& [name, reversed] : dictionary_recipe().at(pair)) {
+        const std::string stem =
+            std::string("freedict-") + data_source(name).package.substr(std::string("dict-freedict-").size());
+        auto pairs = read_freedict(cached_source_file(cache, name, stem + ".index"),
+                                   cached_source_file(cache, name, stem + ".dict.dz"), reversed);
+        all.insert(all.end(), pairs.begin(), pairs.end());
+      }
+      const std::size_t freedict_pairs = all.size();
+      if (recipe >= 3 && apertium_recipe().count(pair))
+        for (const auto& [direction, reversed] : apertium_recipe().at(pair)) {
+          // Each direction translates its own source language's vocabulary.
+          const auto pairs = apertium_pairs(cache, direction, vectors_of(reversed ? to : from).words, reversed);
+          all.insert(all.end(), pairs.begin(), pairs.end());
+        }
+      const auto split = split_dictionary(all, vectors_of(from), vectors_of(to), kTrainPairs, kTestWords, kSplitSeed);
+      write_muse_dictionary(dictionary_path(cache, pair, "train", recipe), split.train);
+      write_muse_dictionary(dictionary_path(cache, pair, "test", recipe), split.test);
+      log << fmt::format("  dictionary {} (recipe {}): {} FreeDict + {} Apertium pairs, {} train pairs, {} test "
+                         "pairs ({} test words)\n",
+                         pair, recipe, freedict_pairs, all.size() - freedict_pairs, split.train.size(),
+                         split.test.size(), distinct_sources(split.test));
     }
-    const std::string from = pair.substr(0, 2), to = pair.substr(3);
-    const auto split = split_dictionary(all, vectors_of(from), vectors_of(to), kTrainPairs, kTestWords, kSplitSeed);
-    write_muse_dictionary(dictionary_path(cache, pair, "train"), split.train);
-    write_muse_dictionary(dictionary_path(cache, pair, "test"), split.test);
-    log << fmt::format("  dictionary {}: {} FreeDict pairs, {} train pairs, {} test pairs\n", pair, all.size(),
-                       split.train.size(), split.test.size());
-  }
 
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(crosslingual_dir(cache))) {
@@ -516,6 +566,13 @@ WordVectorsData::WordVectorsData(Options options, const DataContext& ctx) {
 
 void BilingualDictionaryOptions::declare(OptionSet<BilingualDictionaryOptions>& o) {
   o.add("pair", &BilingualDictionaryOptions::pair, "a pair of the package benchmark: en-es, es-en, en-fr, fr-en");
+  // Always saved: a run made before recipe 3 has no `recipe:` and used
+  // recipe 2, so it must not pass for a recipe-3 run.
+  o.add("recipe", &BilingualDictionaryOptions::recipe,
+        "the benchmark's dictionary recipe: 3 (FreeDict and Apertium, en-es and es-en) or 2 (FreeDict alone, the "
+        "tables made before recipe 3)")
+      .min(2)
+      .max(3);
   o.add("train", &BilingualDictionaryOptions::train, "or a MUSE-format training dictionary of your own")
       .path(PathKind::file);
   o.add("test", &BilingualDictionaryOptions::test, "and a MUSE-format test dictionary").path(PathKind::file);
@@ -532,14 +589,15 @@ BilingualDictionaryData::BilingualDictionaryData(Options options, const DataCont
     if (std::find(pairs.begin(), pairs.end(), options.pair) == pairs.end())
       throw Error(fmt::format("data.{}: unknown pair '{}'; {}", ctx.domain, options.pair,
                               choices_hint(options.pair, pairs)));
-    train = dictionary_path(ctx.cache_dir, options.pair, "train");
-    test = dictionary_path(ctx.cache_dir, options.pair, "test");
+    train = dictionary_path(ctx.cache_dir, options.pair, "train", options.recipe);
+    test = dictionary_path(ctx.cache_dir, options.pair, "test", options.recipe);
     if (!fs::exists(test))
       throw DataMissing(fmt::format("{}: dictionary {} is not built yet. Build the benchmark first: graft data "
                                     "fetch crosslingual",
                                     test, options.pair));
   }
-  name = "bilingual_dictionary:" + (options.pair.empty() ? test : options.pair);
+  name = "bilingual_dictionary:" +
+         (options.pair.empty() ? test : fmt::format("{} (recipe {})", options.pair, options.recipe));
   if (!train.empty()) word_pairs["train"] = read_muse_dictionary(train);
   word_pairs["test"] = read_muse_dictionary(test);
 }
@@ -548,7 +606,7 @@ GRAFT_REGISTER_DATASET(WordVectorsData, "word_vectors",
                        "word vectors of one language, [N, D]: the package benchmark (language: en/es/fr; fastText "
                        "300 d on Debian corpora) or any .vec file (path:)");
 GRAFT_REGISTER_DATASET(BilingualDictionaryData, "bilingual_dictionary",
-                       "MUSE-format train/test word pairs: the package benchmark (pair: en-es, FreeDict) or your "
-                       "own files (train:, test:)");
+                       "MUSE-format train/test word pairs: the package benchmark (pair: en-es; recipe 3: FreeDict "
+                       "and Apertium) or your own files (train:, test:)");
 
 }  // namespace graft

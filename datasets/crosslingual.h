@@ -14,12 +14,16 @@
 //   vectors      Debian's fastText, skip-gram, 300 dimensions, 5 epochs,
 //                minCount 5, 500,000 buckets, one thread and seed 0 so the
 //                vectors are reproducible;
-//   dictionaries FreeDict (dict-freedict-eng-spa + the reverse spa-eng, and
-//                the same for French), single-word entries, restricted to
-//                words both vocabularies have, split by source word with a
-//                fixed seed into test (1,500 source words, every gold
-//                translation) and train (up to 5,000 pairs, disjoint source
-//                words), MUSE format.
+//   dictionaries recipe 2: FreeDict (dict-freedict-eng-spa + the reverse
+//                spa-eng, and the same for French), single-word entries;
+//                recipe 3 (the default since): the same plus Apertium's
+//                English-Spanish pair in both directions over each
+//                vocabulary (datasets/apertium.h; Debian has no English-French
+//                Apertium pair, so en-fr is the same in both recipes);
+//                restricted to words both vocabularies have, split by source
+//                word with a fixed seed into test (1,500 source words, every
+//                gold translation) and train (up to 5,000 pairs, disjoint
+//                source words), MUSE format.
 // Everything lands in <cache>/derived/crosslingual-v2/ with a MANIFEST of sha256
 // sums; `graft data fetch crosslingual` builds it (about 12 minutes on 2 cores,
 // nearly all of it fastText).
@@ -74,6 +78,7 @@ struct WordVectorsData : DataSet {
 
 struct BilingualDictionaryOptions {
   std::string pair;   ///< a pair of the package benchmark ("en-es")
+  std::int64_t recipe = 3;  ///< its dictionary recipe: 2 (FreeDict) or 3 (FreeDict and Apertium)
   std::string train;  ///< or: MUSE-format files of your own
   std::string test;
   static void declare(OptionSet<BilingualDictionaryOptions>& o);

@@ -14,6 +14,9 @@ namespace graft {
 const std::vector<std::string>& crosslingual_languages();
 /// The dictionary pairs the recipe builds ("en-es", "es-en", ...).
 const std::vector<std::string>& crosslingual_pairs();
+/// The dictionary recipes built side by side: 2 (FreeDict) and 3 (FreeDict
+/// and Apertium; the default of `bilingual_dictionary`).
+const std::vector<std::int64_t>& crosslingual_dictionary_recipes();
 
 /// True for the names `graft data fetch` builds with build_crosslingual().
 bool is_crosslingual_recipe(const std::string& name);

@@ -105,6 +105,23 @@ const std::vector<DataSource>& data_sources() {
        {{"usr/share/dictd/freedict-fra-eng.index", "1e592f4caa40294377e8ee4bf5e4dc18c730fe79addf4f039eec2eec265540c5"},
         {"usr/share/dictd/freedict-fra-eng.dict.dz",
          "03fdb4912187359faf0f0801b15510937a4d5f2ea9000dbd4968d921947a1175"}}},
+      // Apertium's English-Spanish pair: analysers, bilingual dictionaries and
+      // generators (lttoolbox transducers) for the dictionaries of recipe 3.
+      {"apertium_eng_spa", "deb", "apertium-eng-spa", "GPL-2 (Apertium)",
+       "Apertium English-Spanish: analysers, bilingual dictionaries, generators (lttoolbox .bin)",
+       {"bilingual_dictionary"},
+       {{"usr/share/apertium/apertium-eng-spa/eng-spa.automorf.bin",
+         "67989e1af7cf52913bf13ea28ad3b59f80ea36bb88e5249ef471be1b38b2a426"},
+        {"usr/share/apertium/apertium-eng-spa/eng-spa.autobil.bin",
+         "5864060a24c42b0f8245b740cbef3f34863ee0028a980039c7fc09213e345df9"},
+        {"usr/share/apertium/apertium-eng-spa/eng-spa.autogen.bin",
+         "0c85b47064d7785d89fcd5acc920f1097e327e7adbd57c5a0a0963063c99848e"},
+        {"usr/share/apertium/apertium-eng-spa/spa-eng.automorf.bin",
+         "9c273f2e22c6c87e5b2c35ddc97c02e954eff01dfa355b2f9324a1bcd0b9d364"},
+        {"usr/share/apertium/apertium-eng-spa/spa-eng.autobil.bin",
+         "94acba99b98f87ad95bf039613674f04b3791feb778462fb359f8ae46f79608b"},
+        {"usr/share/apertium/apertium-eng-spa/spa-eng.autogen.bin",
+         "17c31849c6f23b362fb89c62d7a5b37827d19b34ff2f59b65ed3307e3175b677"}}},
   };
   // Corpora for word vectors: whole documentation trees, heavy (about 420 MB
   // of packages), fetched by `graft data fetch crosslingual` only.

@@ -23,6 +23,7 @@ packages=(
   python3-torchvision              # tests compare the ResNets with torchvision 0.14 (same libtorch)
   libsword-utils                   # mod2imp: Bible texts out of SWORD modules (cross-lingual corpora)
   fasttext                         # word vectors for the cross-lingual benchmark
+  lttoolbox                        # lt-proc: Apertium's analysers, bilingual dictionaries, generators (cross-lingual dictionaries)
 )
 
 # Extra packages a caller needs besides these (fuzz/run.sh: clang and libFuzzer).

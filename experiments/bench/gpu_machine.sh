@@ -117,6 +117,7 @@ run() {
 
   echo "== the MNIST -> MNIST-M reproduction, seed 0, on the GPU"
   build-gpu/bin/graft run experiments/domain_adaptation/mnist_to_mnist_m.yaml device=cuda 'seeds=[0]' \
+    --variants source_only,dann,target_oracle \
     output="$out/reproduction" --no-progress > "$out/reproduction.log" 2>&1 || { tail -20 "$out/reproduction.log"; exit 1; }
   grep -B2 -A6 "^variant" "$out/reproduction.log" | tail -8
 }

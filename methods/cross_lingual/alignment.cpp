@@ -245,6 +245,48 @@ double EmbeddingAlignment::criterion(std::int64_t max_rank) const {
   return mean_cosine_criterion(mapped_source(), target_, max_rank, common_.csls_k, rows());
 }
 
+std::string rank_band_name(std::int64_t low, std::int64_t high) {
+  return high > 0 ? fmt::format("rank_{}_{}", low, high) : fmt::format("rank_{}_up", low);
+}
+
+void EmbeddingAlignment::add_rank_band_metrics(const torch::Tensor& retrieved, const std::string& method,
+                                               Metrics& metrics) const {
+  // Bands over the covered test words only: an out-of-vocabulary word has no rank.
+  std::int64_t low = 0;
+  for (std::size_t b = 0; b <= common_.rank_bins.size(); ++b) {
+    const std::int64_t high = b < common_.rank_bins.size() ? common_.rank_bins[b] : 0;
+    std::vector<std::int64_t> members;
+    std::vector<std::vector<std::int64_t>> gold;
+    for (std::size_t i = 0; i < test_queries_.size(); ++i)
+      if (test_queries_[i] >= low && (high == 0 || test_queries_[i] < high)) {
+        members.push_back(static_cast<std::int64_t>(i));
+        gold.push_back(test_gold_[i]);
+      }
+    const std::string band = rank_band_name(low, high);
+    metrics[fmt::format("test.words.{}", band)] = static_cast<double>(members.size());
+    if (!members.empty())
+      metrics[fmt::format("test.p1_{}.{}", method, band)] =
+          precision_at_k(retrieved.index_select(0, torch::tensor(members).to(retrieved.device())), gold, 1);
+    low = high;
+  }
+}
+
+void EmbeddingAlignment::export_translations(const torch::Tensor& mapped_unit, const torch::Tensor& target_unit,
+                                             const std::string& run_dir) const {
+  const std::int64_t n = std::min<std::int64_t>(common_.export_dictionary, mapped_unit.size(0));
+  const auto queries = mapped_unit.slice(0, 0, n);
+  const auto best = retrieve(queries, target_unit, 1, "csls", mean_topk_similarity(queries, target_unit, common_.csls_k, rows()),
+                             mean_topk_similarity(target_unit, mapped_unit, common_.csls_k, rows()), rows())
+                        .to(torch::kCPU);
+  WordPairs pairs;
+  pairs.reserve(static_cast<std::size_t>(n));
+  const auto* index = best.data_ptr<std::int64_t>();
+  for (std::int64_t i = 0; i < n; ++i)
+    pairs.emplace_back(source_data_->words[static_cast<std::size_t>(i)],
+                       target_data_->words[static_cast<std::size_t>(index[i])]);
+  write_muse_dictionary(run_dir + "/translations.txt", pairs);
+}
+
 Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
   torch::NoGradGuard no_grad;
   Metrics metrics;
@@ -263,9 +305,11 @@ Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
       const auto top = retrieve(queries, t, 10, method, r_queries, r_targets, rows());
       for (const std::int64_t k : {1, 5, 10})
         metrics[fmt::format("test.p{}_{}", k, method)] = precision_at_k(top, test_gold_, k) * covered / denominator;
+      add_rank_band_metrics(top, method, metrics);
     }
   }
   metrics["criterion.mean_cosine"] = criterion();
+  if (common_.export_dictionary > 0 && ctx.final && !ctx.run_dir.empty()) export_translations(s, t, ctx.run_dir);
   if (common_.export_vectors && ctx.final && !ctx.run_dir.empty()) {
     WordVectors out;
     out.words = source_data_->words;

@@ -33,6 +33,8 @@ struct AlignmentOptions {
   std::string oov = "drop";      ///< test pairs with out-of-vocabulary words: drop, or count as wrong
   bool export_vectors = false;   ///< write the mapped source vectors as .vec in the run folder
   std::int64_t retrieval_rows = 0;  ///< rows per batch of similarities; 0: keep each batch under 256 MB
+  std::vector<std::int64_t> rank_bins;  ///< P@1 by source frequency rank: band edges, increasing
+  std::int64_t export_dictionary = 0;   ///< write the CSLS translations of the N most frequent source words
 };
 
 template <class T>
@@ -50,7 +52,22 @@ void declare_alignment_options(OptionSet<T>& o) {
   o.add("retrieval_rows", static_cast<std::int64_t T::*>(&A::retrieval_rows),
         "rows per batch of similarity computations; 0 bounds each batch to 256 MB")
       .min(0);
+  o.add("rank_bins", static_cast<std::vector<std::int64_t> T::*>(&A::rank_bins),
+        "P@1 (NN, CSLS) of the test words by source frequency rank: [2000, 5000, 10000] scores the bands "
+        "0-2000, 2000-5000, 5000-10000 and 10000 on, as test.p1_csls.rank_0_2000 ... (vocabularies are in "
+        "frequency order)")
+      .min(1)
+      .increasing()
+      .saved_unless_default();
+  o.add("export_dictionary", static_cast<std::int64_t T::*>(&A::export_dictionary),
+        "at the end, write translations.txt into the run folder: the CSLS translation of each of the N most "
+        "frequent source words, one 'source target' pair a line (MUSE's dictionary format); 0: none")
+      .min(0)
+      .saved_unless_default();
 }
+
+/// The name of a frequency-rank band of `rank_bins` ("rank_0_2000", "rank_10000_up").
+std::string rank_band_name(std::int64_t low, std::int64_t high);
 
 /// Index pairs (source row, target row).
 using IndexPairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
@@ -123,6 +140,12 @@ class EmbeddingAlignment : public Strategy {
   /// A dictionary from mutual CSLS neighbours under the current W.
   IndexPairs induce_dictionary(std::int64_t max_rank) const;
   double criterion(std::int64_t max_rank = 10000) const;
+  /// test.words.<band> and test.p1_<method>.<band> for each band of rank_bins,
+  /// from the retrieved rows [queries, >=1] of the covered test words.
+  void add_rank_band_metrics(const torch::Tensor& retrieved, const std::string& method, Metrics& metrics) const;
+  /// translations.txt: the CSLS best target word of the first export_dictionary source words.
+  void export_translations(const torch::Tensor& mapped_unit, const torch::Tensor& target_unit,
+                           const std::string& run_dir) const;
   std::int64_t rows() const { return common_.retrieval_rows; }
 
   AlignmentOptions common_;

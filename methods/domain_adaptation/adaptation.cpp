@@ -1,5 +1,7 @@
 #include "methods/domain_adaptation/adaptation.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -49,8 +51,18 @@ torch::Tensor DomainAdaptation::task_loss(const Forward& forward, const StepCont
   return torch::nn::functional::cross_entropy(forward.source_logits(), ctx.batch("source").target("label"));
 }
 
+torch::Tensor with_unknown_column(const torch::Tensor& logits, double threshold) {
+  GRAFT_CHECK(logits.dim() == 2 && threshold >= 0.0 && threshold <= 1.0, "unknown_below",
+              "needs [n, K] logits and a threshold in [0, 1], got [{}] and {}", fmt::join(logits.sizes().vec(), "x"),
+              threshold);
+  if (threshold == 0.0) return logits;
+  return torch::cat({logits, logits.logsumexp(1, /*keepdim=*/true) + std::log(threshold)}, 1);
+}
+
 Metrics DomainAdaptation::evaluate(const EvalContext& ctx) {
-  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return label_head_->forward(features_of(x)); });
+  return evaluate_classifier(ctx, [this](const torch::Tensor& x) {
+    return with_unknown_column(label_head_->forward(features_of(x)), common_.unknown_below);
+  });
 }
 
 torch::Tensor DomainAdaptation::features_of(const torch::Tensor& inputs) {

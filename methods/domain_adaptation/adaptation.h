@@ -18,7 +18,21 @@ struct TwoDomainOptions {
   std::vector<std::int64_t> head_hidden;  ///< hidden widths of the label head (empty: linear)
   std::int64_t bottleneck = 0;            ///< TLlib's bottleneck width (0: none)
   double backbone_lr = 1.0;               ///< the backbone's learning rate, as a factor of the others'
+  double unknown_below = 0.0;             ///< open-set evaluation: "unknown" below this confidence (0: never)
 };
+
+/// The `unknown_below` option of every classifier of this paradigm (source
+/// only included): evaluation only, so a closed-set model gets open-set
+/// scores by the usual confidence threshold.
+template <class T>
+void declare_unknown_below(OptionSet<T>& o, double T::*member) {
+  o.add("unknown_below", member,
+        "evaluation only: call a prediction unknown (the class after the source's) when its largest softmax "
+        "probability is below this; the closed-set baseline of open-set tables (0: never)")
+      .min(0.0)
+      .max(1.0)
+      .saved_unless_default();
+}
 
 template <class T>
 void declare_two_domain_options(OptionSet<T>& o) {
@@ -34,7 +48,10 @@ void declare_two_domain_options(OptionSet<T>& o) {
   o.add("backbone_lr", static_cast<double T::*>(&TwoDomainOptions::backbone_lr),
         "the backbone's learning rate as a factor of the heads' (TLlib: 0.1 for a pretrained backbone)")
       .above(0.0);
+  declare_unknown_below(o, static_cast<double T::*>(&TwoDomainOptions::unknown_below));
 }
+
+torch::Tensor with_unknown_column(const torch::Tensor& logits, double threshold);
 
 class DomainAdaptation : public Strategy {
  public:

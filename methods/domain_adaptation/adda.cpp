@@ -109,10 +109,12 @@ Metrics Adda::evaluate(const EvalContext& ctx) {
   source.domains.clear();
   others.domains.erase(common_.source);
   source.domains[common_.source] = ctx.domains.at(common_.source);
-  Metrics metrics =
-      evaluate_classifier(source, [this](const torch::Tensor& x) { return label_head_->forward(features_of(x)); });
+  Metrics metrics = evaluate_classifier(source, [this](const torch::Tensor& x) {
+    return with_unknown_column(label_head_->forward(features_of(x)), common_.unknown_below);
+  });
   const Metrics deployed = evaluate_classifier(others, [&](const torch::Tensor& x) {
-    return label_head_->forward(adapted ? target_features_of(x) : features_of(x));
+    return with_unknown_column(label_head_->forward(adapted ? target_features_of(x) : features_of(x)),
+                               common_.unknown_below);
   });
   metrics.insert(deployed.begin(), deployed.end());
   return metrics;

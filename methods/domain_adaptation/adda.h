@@ -17,6 +17,8 @@
 // Evaluation: the source domain with Ms and C (the source model), every other
 // domain with Mt and C once adaptation has begun (Ms and C before).
 // The paper's discriminator for digits: 500-500 ReLU layers (`domain_hidden`).
+// The equation numbers above are as recalled from the paper; no copy of it was
+// reachable to check them against, so cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 

@@ -26,7 +26,13 @@
 // dropout (a_k x_k / sqrt(1 - p) instead of / (1 - p), so that E ||x||^2 is
 // kept: eq. 4 by the same numbering). graft's `bottleneck` is the FC-BN-ReLU
 // part; `dropout` adds the L2-preserved dropout on the features (TLlib:
-// bottleneck 1000, dropout 0.5). TLlib's optional entropy term
+// bottleneck 1000, dropout 0.5, weight decay 5e-4). Use them: the norm's
+// gradient is small per step but always points outwards, and without a
+// batch-normalised layer in front of the features every layer below scales
+// the norm it feeds, so the growth compounds. On MNIST -> UCI digits with the
+// DANN paper's network and no bottleneck the feature norm went from 9 to
+// 6,500 in ten steps and the network died (ReLUs all zero, 11% on both
+// domains); with TLlib's bottleneck it grew from 22 to 30 over 2,000 steps. TLlib's optional entropy term
 // (`--trade-off-entropy`, SAFN+ENT) is not implemented.
 
 #include "methods/domain_adaptation/adaptation.h"

@@ -60,6 +60,8 @@
 //    input corruption, as in denoising autoencoders). This is graft's
 //    stand-in for RandAugment on vectors; it is not from the paper.
 // A strength of 0 turns its operation off (and it draws nothing).
+// The equation numbers above are as recalled from the paper; no copy of it was
+// reachable to check them against, so cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 

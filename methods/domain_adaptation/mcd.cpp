@@ -83,8 +83,9 @@ StepReport Mcd::train_step(StepContext& ctx) {
 Metrics Mcd::evaluate(const EvalContext& ctx) {
   return evaluate_classifier(ctx, [this](const torch::Tensor& x) {
     const auto features = features_of(x);
-    return ((torch::softmax(label_head_->forward(features), 1) + torch::softmax(second_head_->forward(features), 1)) / 2)
-        .log();
+    const auto mean_probability =
+        (torch::softmax(label_head_->forward(features), 1) + torch::softmax(second_head_->forward(features), 1)) / 2;
+    return with_unknown_column(mean_probability.log(), common_.unknown_below);
   });
 }
 

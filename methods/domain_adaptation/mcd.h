@@ -17,6 +17,8 @@
 // paper; `entropy_weight: 0` removes it), and the discrepancy has a weight
 // (TLlib's trade_off, 1). The paper's digits runs use num_k = 4.
 // The model evaluated is the two classifiers' mean probability.
+// The equation numbers above are as recalled from the paper; no copy of it was
+// reachable to check them against, so cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 

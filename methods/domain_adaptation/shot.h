@@ -46,7 +46,9 @@
 //   * the whole-set pass reads the target training split through its
 //     evaluation transforms (the official code labels its test-transform view).
 // The equation numbers are those of the ICML version as the issue gives them;
-// not checked against the paper's text here.
+// not checked against the paper's text here (a thread on the authors' tracker,
+// tim-learn/SHOT issue 19, reads eq. 3 as the whole L_ent + L_div, which would
+// put the numbers here one off).
 //
 // Batches carry no example indices, so a table of labels per example (the
 // official mem_label[idx]) cannot be looked up. Instead the feature extractor

@@ -38,7 +38,8 @@ StepReport SourceOnly::train_step(StepContext& ctx) {
 }
 
 Metrics SourceOnly::evaluate(const EvalContext& ctx) {
-  return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return head_->forward(features(x)); });
+  return evaluate_classifier(
+      ctx, [this](const torch::Tensor& x) { return with_unknown_column(head_->forward(features(x)), options_.unknown_below); });
 }
 
 GRAFT_REGISTER_METHOD(SourceOnly, "source_only", "supervised training on the labelled source domain only (baseline)");

@@ -7,6 +7,7 @@
 
 #include "core/options.h"
 #include "core/strategy.h"
+#include "methods/domain_adaptation/adaptation.h"
 
 namespace graft {
 
@@ -15,6 +16,7 @@ struct SourceOnlyOptions {
   std::vector<std::int64_t> head_hidden;  ///< hidden widths of the label head (empty: linear)
   std::int64_t bottleneck = 0;            ///< TLlib's bottleneck width (0: none)
   double backbone_lr = 1.0;               ///< the backbone's learning rate, as a factor of the head's
+  double unknown_below = 0.0;             ///< open-set evaluation: "unknown" below this confidence (0: never)
 
   static void declare(OptionSet<SourceOnlyOptions>& o) {
     o.add("domain", &SourceOnlyOptions::domain, "the `data:` domain whose labels are trained on");
@@ -25,6 +27,7 @@ struct SourceOnlyOptions {
     o.add("backbone_lr", &SourceOnlyOptions::backbone_lr,
           "the backbone's learning rate as a factor of the head's (TLlib: 0.1 for a pretrained backbone)")
         .above(0.0);
+    declare_unknown_below(o, &SourceOnlyOptions::unknown_below);
   }
 };
 

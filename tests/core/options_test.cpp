@@ -17,12 +17,14 @@ struct ToyOptions {
   std::int64_t count = 3;
   std::string mode = "fast";
   std::vector<std::int64_t> widths{4, 8};
+  std::vector<double> edges;
   bool flag = false;
   static void declare(OptionSet<ToyOptions>& o) {
     o.add("rate", &ToyOptions::rate, "a rate").min(0.0).max(1.0);
     o.add("count", &ToyOptions::count, "a count").min(1);
     o.add("mode", &ToyOptions::mode, "a mode").choices({"fast", "slow"});
     o.add("widths", &ToyOptions::widths, "widths").min(1);
+    o.add("edges", &ToyOptions::edges, "edges").increasing();
     o.add("flag", &ToyOptions::flag, "a flag");
   }
 };
@@ -56,7 +58,7 @@ TEST(Options, UnknownKeyNamesPositionPathChoicesAndNearest) {
   const std::string e = error_of("{rate: 0.1,\n raet: 2}");
   EXPECT_NE(e.find("toy.yaml:2:2"), std::string::npos) << e;
   EXPECT_NE(e.find("method.raet"), std::string::npos) << e;
-  EXPECT_NE(e.find("rate, count, mode, widths, flag"), std::string::npos) << e;
+  EXPECT_NE(e.find("rate, count, mode, widths, edges, flag"), std::string::npos) << e;
   EXPECT_NE(e.find("Did you mean 'rate'"), std::string::npos) << e;
 }
 
@@ -67,6 +69,10 @@ TEST(Options, WrongTypeAndRangeAreErrors) {
   EXPECT_NE(error_of("{widths: [3, 0]}").find("element 1"), std::string::npos);
   EXPECT_NE(error_of("{flag: maybe}").find("true or false"), std::string::npos);
   EXPECT_NE(error_of("{rate: [1]}").find("got a list"), std::string::npos);
+  EXPECT_EQ(error_of("{edges: [0.5, 1, 3]}"), "");
+  const std::string order = error_of("{edges: [1, 3,\n  3]}");
+  EXPECT_NE(order.find("toy.yaml:1:9"), std::string::npos) << order;
+  EXPECT_NE(order.find("element 2 (3) is not larger than element 1 (3)"), std::string::npos) << order;
   const std::string choice = error_of("{mode: fsat}");
   EXPECT_NE(choice.find("Did you mean 'fast'"), std::string::npos) << choice;
 }
@@ -75,17 +81,18 @@ TEST(Options, DumpWritesEveryFieldAndReadsBack) {
   ToyOptions o;
   o.rate = 0.1;
   const ConfigNode dumped = options_of<ToyOptions>().dump(o);
-  EXPECT_EQ(dumped.keys(), (std::vector<std::string>{"rate", "count", "mode", "widths", "flag"}));
+  EXPECT_EQ(dumped.keys(), (std::vector<std::string>{"rate", "count", "mode", "widths", "edges", "flag"}));
   const ToyOptions back = options_of<ToyOptions>().parse(parse_config_text(dumped.to_yaml(), "t"), "m", "toy");
   EXPECT_EQ(back.rate, 0.1);
 }
 
 TEST(Options, DocsShowDefaultsAndConstraints) {
   const auto docs = options_of<ToyOptions>().docs();
-  ASSERT_EQ(docs.size(), 5u);
+  ASSERT_EQ(docs.size(), 6u);
   EXPECT_EQ(docs[0].default_value, "0.5");
   EXPECT_EQ(docs[0].constraint, ">= 0, <= 1");
   EXPECT_EQ(docs[2].constraint, "one of: fast, slow");
+  EXPECT_EQ(docs[4].constraint, "increasing");
 }
 
 using testing::TempDir;

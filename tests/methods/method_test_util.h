@@ -42,6 +42,20 @@ threads: 1
 checkpoint_every: 0
 )";
 
+/// Open-set adaptation: blobs 0-3 in the source; the target rotated by 20
+/// degrees, with classes 4 and 5 merged into one unknown class, label 4 (=
+/// the source's K).
+constexpr const char* kOpenSetBlobs = R"(name: open_blobs
+data:
+  source: {name: class_subset, of: {name: blobs}, keep: [0, 1, 2, 3]}
+  target: {name: class_subset, of: {name: blobs, rotation: 20}, unknown: [4, 5]}
+model: {name: mlp, hidden: [32]}
+optimizer: {name: sgd, lr: 0.01, momentum: 0.9}
+steps: 2000
+threads: 1
+checkpoint_every: 0
+)";
+
 /// Trains `method_yaml` (e.g. "{name: dann}") on `experiment` and returns the record.
 inline RunRecord train_small(const std::string& experiment, const std::string& method_yaml, std::int64_t seed = 0,
                              const std::vector<std::string>& overrides = {}, bool expect_finished = true) {

@@ -24,19 +24,6 @@ void expect_osbp_error(const std::function<void()>& call, const std::string& exp
   }
 }
 
-// Blobs: classes 0-3 in the source; the target rotated by 20 degrees, with
-// classes 4 and 5 merged into one unknown class, label 4 (= the source's K).
-constexpr const char* kOsbpOpenSetBlobs = R"(name: open_blobs
-data:
-  source: {name: class_subset, of: {name: blobs}, keep: [0, 1, 2, 3]}
-  target: {name: class_subset, of: {name: blobs, rotation: 20}, unknown: [4, 5]}
-model: {name: mlp, hidden: [32]}
-optimizer: {name: sgd, lr: 0.01, momentum: 0.9}
-steps: 2000
-threads: 1
-checkpoint_every: 0
-)";
-
 // Two known classes and the unknown one (K = 2, columns 0, 1, 2).
 // Row 1, logits (0, 0, 0): p_3 = 1/3, 1 - p_3 = 2/3.
 // Row 2, logits (ln 2, 0, ln 3): e^z = (2, 1, 3) / 6, p_3 = 1/2.
@@ -129,7 +116,7 @@ TEST(Osbp, RejectsLogitsWithoutAKnownClassAndBadArguments) {
 TEST(Osbp, BadOptionsAreConfigErrorsNamingTheOption) {
   const auto error_of = [](const std::string& method) {
     testing::TempDir dir;
-    const auto file = dir.write("e.yaml", std::string(kOsbpOpenSetBlobs) + "method: " + method + "\n");
+    const auto file = dir.write("e.yaml", std::string(testing::kOpenSetBlobs) + "method: " + method + "\n");
     try {
       load_experiment(file, {});
     } catch (const ConfigError& e) {
@@ -241,7 +228,7 @@ checkpoint_every: 0
 }
 
 TEST(Osbp, AnOpenSetRunLogsItsScalarsAndScoresKnownAndUnknown) {
-  const RunRecord r = testing::train_small(kOsbpOpenSetBlobs, "{name: osbp}", 0, {"steps=50", "log_every=1"});
+  const RunRecord r = testing::train_small(testing::kOpenSetBlobs, "{name: osbp}", 0, {"steps=50", "log_every=1"});
   for (const char* name : {"loss.task", "loss.adversarial", "p_unknown", "unknown_rate"}) {
     ASSERT_EQ(r.train.columns.count(name), 1u) << name;
     EXPECT_EQ(r.train.columns.at(name).size(), 50u) << name;
@@ -274,8 +261,8 @@ constexpr double kOsbpMaxMeanKnownAccuracyLoss = 0.25;
 TEST(OsbpOutcome, RejectsUnknownTargetClassesAndKeepsTheKnownOnes) {
   std::vector<double> hos, known_accuracy_loss;
   for (std::int64_t seed : testing::outcome_seeds({0, 1, 2, 3, 4})) {
-    const auto osbp = testing::train_small(kOsbpOpenSetBlobs, "{name: osbp}", seed).final_metrics;
-    const auto source_only = testing::train_small(kOsbpOpenSetBlobs, "{name: source_only}", seed).final_metrics;
+    const auto osbp = testing::train_small(testing::kOpenSetBlobs, "{name: osbp}", seed).final_metrics;
+    const auto source_only = testing::train_small(testing::kOpenSetBlobs, "{name: source_only}", seed).final_metrics;
     testing::print_outcome(seed, {{"osbp_hos", osbp.at("target.test_hos")},
                                   {"osbp_os_star", osbp.at("target.test_os_star")},
                                   {"osbp_unk", osbp.at("target.test_unk")},
