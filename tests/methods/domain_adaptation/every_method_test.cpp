@@ -12,9 +12,6 @@
 //    process on its half, as PyTorch's DistributedDataParallel does; so is
 //    FixMatch's, whose strong views are drawn per process.
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -80,16 +77,6 @@ seeds: [0]
 method: )" + c.yaml + "\n";
 }
 
-int every_method_run(const std::vector<std::string>& args, const std::string& log, const std::string& kill_at = "") {
-  std::string command = (kill_at.empty() ? "env -u GRAFT_KILL_AT " : "GRAFT_KILL_AT=" + kill_at + " ") + graft_binary();
-  for (const auto& a : args) command += " '" + a + "'";
-  const int status = std::system((command + " > '" + log + "' 2>&1").c_str());
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
-  // The shell reports a child killed by a signal as 128 + the signal.
-  const int code = WEXITSTATUS(status);
-  return code > 128 ? -(code - 128) : code;
-}
-
 class EveryMethod : public ::testing::TestWithParam<MethodCase> {};
 
 TEST_P(EveryMethod, AKilledRunResumesToTheNumbersOfAnUninterruptedOne) {
@@ -97,29 +84,7 @@ TEST_P(EveryMethod, AKilledRunResumesToTheNumbersOfAnUninterruptedOne) {
   ASSERT_TRUE(method_registry().contains(c.name));
   TempDir dir;
   const auto file = dir.write("e.yaml", every_method_experiment(c));
-  const std::string run = "/every/runs/" + c.name + "__seed0/run.h5";
-  ASSERT_EQ(every_method_run({"run", file, "output=" + dir.file("clean"), "--no-progress"}, dir.file("clean.log")), 0)
-      << read_text(dir.file("clean.log"));
-  ASSERT_EQ(every_method_run({"run", file, "output=" + dir.file("killed"), "--no-progress"}, dir.file("killed.log"),
-                             "checkpoint-150"),
-            -SIGKILL)
-      << read_text(dir.file("killed.log"));
-  ASSERT_EQ(read_run_record(dir.file("killed") + run).status, "running");
-  ASSERT_EQ(every_method_run({"run", file, "output=" + dir.file("killed"), "--no-progress"}, dir.file("resumed.log")), 0)
-      << read_text(dir.file("resumed.log"));
-  EXPECT_NE(read_text(dir.file("resumed.log")).find("resumed from step 150"), std::string::npos)
-      << read_text(dir.file("resumed.log"));
-  const RunRecord clean = read_run_record(dir.file("clean") + run);
-  const RunRecord resumed = read_run_record(dir.file("killed") + run);
-  ASSERT_EQ(resumed.status, "finished") << resumed.message;
-  EXPECT_EQ(resumed.final_metrics, clean.final_metrics);
-  ASSERT_EQ(resumed.train.steps, clean.train.steps);
-  for (const auto& [name, column] : clean.train.columns)
-    for (std::size_t i = 0; i < column.size(); ++i) {
-      const double other = resumed.train.columns.at(name)[i];
-      ASSERT_TRUE(column[i] == other || (std::isnan(column[i]) && std::isnan(other)))
-          << name << " differs at step " << clean.train.steps[i] << ": " << column[i] << " vs " << other;
-    }
+  expect_killed_run_resumes_identically(file, "every", c.name + "__seed0", 150, dir.path());
 }
 
 TEST_P(EveryMethod, RunsDataParallelOnTwoProcesses) {
@@ -133,8 +98,8 @@ TEST_P(EveryMethod, RunsDataParallelOnTwoProcesses) {
   two.push_back("2");
   one.insert(one.end(), shorter.begin(), shorter.end());
   two.insert(two.end(), shorter.begin(), shorter.end());
-  ASSERT_EQ(every_method_run(one, dir.file("one.log")), 0) << read_text(dir.file("one.log"));
-  ASSERT_EQ(every_method_run(two, dir.file("two.log")), 0) << read_text(dir.file("two.log"));
+  ASSERT_EQ(run_graft_process(one, dir.file("one.log")), 0) << read_text(dir.file("one.log"));
+  ASSERT_EQ(run_graft_process(two, dir.file("two.log")), 0) << read_text(dir.file("two.log"));
   const std::string run_dir = "/every/runs/" + c.name + "__seed0";
   EXPECT_EQ(read_run_record(dir.file("two") + run_dir + "/run.h5").status, "finished");
   if (!c.same_parameters_in_parallel) return;

@@ -1,7 +1,5 @@
 #include "methods/domain_adaptation/pada.h"
 
-#include <signal.h>
-
 #include <cmath>
 #include <functional>
 #include <string>
@@ -13,6 +11,7 @@
 #include "core/error.h"
 #include "core/registries.h"
 #include "core/run_record.h"
+#include "tests/checkpoint_util.h"
 #include "tests/methods/method_test_util.h"
 
 namespace graft {
@@ -249,30 +248,7 @@ checkpoint_every: 10
 threads: 1
 seeds: [0]
 )");
-  const std::string killed_out = dir.file("killed"), clean_out = dir.file("clean");
-  const std::string run = "/k/runs/pada__seed0/run.h5";
-  const std::vector<std::string> killed_args{"run", file, "output=" + killed_out, "--no-progress"};
-
-  ASSERT_EQ(testing::run_graft_process(killed_args, dir.file("killed.log"), "checkpoint-210"), -SIGKILL)
-      << testing::read_text(dir.file("killed.log"));
-  ASSERT_EQ(read_run_record(killed_out + run).status, "running");
-  ASSERT_EQ(testing::run_graft_process(killed_args, dir.file("resumed.log")), 0) << testing::read_text(dir.file("resumed.log"));
-  EXPECT_NE(testing::read_text(dir.file("resumed.log")).find("resumed from step 210"), std::string::npos)
-      << testing::read_text(dir.file("resumed.log"));
-  ASSERT_EQ(testing::run_graft_process({"run", file, "output=" + clean_out, "--no-progress"}, dir.file("clean.log")), 0)
-      << testing::read_text(dir.file("clean.log"));
-
-  const RunRecord resumed = read_run_record(killed_out + run);
-  const RunRecord clean = read_run_record(clean_out + run);
-  ASSERT_EQ(resumed.status, "finished") << resumed.message;
-  EXPECT_EQ(resumed.final_metrics, clean.final_metrics);
-  ASSERT_EQ(resumed.train.steps, clean.train.steps);
-  ASSERT_EQ(clean.train.columns.count("class_weight.entropy"), 1u);
-  for (const auto& [name, column] : clean.train.columns)
-    for (std::size_t i = 0; i < column.size(); ++i)
-      ASSERT_TRUE(column[i] == resumed.train.columns.at(name)[i] ||
-                  (std::isnan(column[i]) && std::isnan(resumed.train.columns.at(name)[i])))
-          << name << " differs at step " << clean.train.steps[i];
+  testing::expect_killed_run_resumes_identically(file, "k", "pada__seed0", 210, dir.path(), "class_weight.entropy");
 }
 
 // The paper's claim for partial DA: DANN aligns the target with the whole
