@@ -162,8 +162,14 @@ std::string generated_word(const std::string& output) {
 std::vector<std::pair<std::string, std::string>> apertium_translations(const ApertiumDirection& direction,
                                                                        const std::vector<std::string>& words,
                                                                        const std::string& work_dir) {
-  // Analysis: one word a line in, one unit a line out.
-  const auto analysed = run_stage("", direction.analyser, words, work_dir, "analysis");
+  // Analysis: one word a line in, one unit a line out. Characters of the
+  // stream format (fastText's "</s>", say) would open superblanks and tags
+  // that swallow the lines after them; such a word is no content word, so its
+  // line is left blank.
+  std::vector<std::string> lines = words;
+  for (auto& line : lines)
+    if (line.find_first_of("^$/\\<>[]{}@*#+") != std::string::npos) line.clear();
+  const auto analysed = run_stage("", direction.analyser, lines, work_dir, "analysis");
   std::vector<std::vector<std::string>> readings_of(words.size());
   std::set<std::string> readings;
   std::size_t known = 0;

@@ -80,10 +80,14 @@ bool has(const Pairs& pairs, const std::string& source, const std::string& targe
 }
 
 // Each expected pair was checked by hand against lt-proc's three stages.
+// fastText's vocabularies start with "</s>", which lt-proc reads as a tag
+// that swallows every line after it: the first build of recipe 3 got 0 lines
+// back for 21,338 words. Such words now reach lt-proc as blank lines.
 TEST(Apertium, TranslatesInflectedFormsThroughDebiansEnglishSpanishPair) {
   TempDir dir;
   const Pairs en_es = apertium_translations(
-      direction_of("eng-spa"), {"houses", "house", "beautiful", "ran", "running", "the", "quickly", "well-known"},
+      direction_of("eng-spa"),
+      {"</s>", "houses", "house", "beautiful", "ran", "running", "the", "quickly", "well-known", "[x", "^y$"},
       dir.path());
   EXPECT_TRUE(has(en_es, "houses", "casas")) << "plural noun to plural noun";
   EXPECT_TRUE(has(en_es, "house", "casa"));
@@ -94,6 +98,7 @@ TEST(Apertium, TranslatesInflectedFormsThroughDebiansEnglishSpanishPair) {
     EXPECT_NE(source, "the") << "closed-class word kept: " << target;
     EXPECT_NE(source, "well-known") << "a word lt-proc splits has no reading of its own";
     EXPECT_NE(source, "ran") << "English past has no person for the Spanish preterite, yet gave " << target;
+    EXPECT_TRUE(source != "</s>" && source != "[x" && source != "^y$") << source;
   }
   const Pairs es_en = apertium_translations(direction_of("spa-eng"), {"casas", "perro", "hermosas", "corre"}, dir.path());
   EXPECT_TRUE(has(es_en, "casas", "houses"));
