@@ -272,12 +272,11 @@ void EmbeddingAlignment::add_rank_band_metrics(const torch::Tensor& retrieved, c
 }
 
 void EmbeddingAlignment::export_translations(const torch::Tensor& mapped_unit, const torch::Tensor& target_unit,
-                                             const std::string& run_dir) const {
+                                             const torch::Tensor& r_targets, const std::string& run_dir) const {
   const std::int64_t n = std::min<std::int64_t>(common_.export_dictionary, mapped_unit.size(0));
   const auto queries = mapped_unit.slice(0, 0, n);
-  const auto best = retrieve(queries, target_unit, 1, "csls", mean_topk_similarity(queries, target_unit, common_.csls_k, rows()),
-                             mean_topk_similarity(target_unit, mapped_unit, common_.csls_k, rows()), rows())
-                        .to(torch::kCPU);
+  const auto r_queries = mean_topk_similarity(queries, target_unit, common_.csls_k, rows());
+  const auto best = retrieve(queries, target_unit, 1, "csls", r_queries, r_targets, rows()).to(torch::kCPU);
   WordPairs pairs;
   pairs.reserve(static_cast<std::size_t>(n));
   const auto* index = best.data_ptr<std::int64_t>();
@@ -297,10 +296,13 @@ Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
   const double covered = static_cast<double>(test_queries_.size());
   const double denominator = common_.oov == "wrong" ? static_cast<double>(test_words_) : covered;
   metrics["test.coverage"] = test_words_ > 0 ? 100.0 * covered / static_cast<double>(test_words_) : 0.0;
+  const bool exporting = common_.export_dictionary > 0 && ctx.final && !ctx.run_dir.empty();
+  // r_T of CSLS: one pass over target x source, shared by the test and the export.
+  const auto r_targets =
+      !test_queries_.empty() || exporting ? mean_topk_similarity(t, s, common_.csls_k, rows()) : torch::Tensor();
   if (!test_queries_.empty()) {
     const auto queries = s.index_select(0, torch::tensor(test_queries_).to(s.device()));
     const auto r_queries = mean_topk_similarity(queries, t, common_.csls_k, rows());
-    const auto r_targets = mean_topk_similarity(t, s, common_.csls_k, rows());
     for (const std::string method : {"nn", "csls"}) {
       const auto top = retrieve(queries, t, 10, method, r_queries, r_targets, rows());
       for (const std::int64_t k : {1, 5, 10})
@@ -309,7 +311,7 @@ Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
     }
   }
   metrics["criterion.mean_cosine"] = criterion();
-  if (common_.export_dictionary > 0 && ctx.final && !ctx.run_dir.empty()) export_translations(s, t, ctx.run_dir);
+  if (exporting) export_translations(s, t, r_targets, ctx.run_dir);
   if (common_.export_vectors && ctx.final && !ctx.run_dir.empty()) {
     WordVectors out;
     out.words = source_data_->words;

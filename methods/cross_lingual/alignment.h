@@ -143,9 +143,10 @@ class EmbeddingAlignment : public Strategy {
   /// test.words.<band> and test.p1_<method>.<band> for each band of rank_bins,
   /// from the retrieved rows [queries, >=1] of the covered test words.
   void add_rank_band_metrics(const torch::Tensor& retrieved, const std::string& method, Metrics& metrics) const;
-  /// translations.txt: the CSLS best target word of the first export_dictionary source words.
+  /// translations.txt: the CSLS best target word of the first export_dictionary source words
+  /// (`r_targets`: CSLS's r_T of every target row, as evaluate computed it).
   void export_translations(const torch::Tensor& mapped_unit, const torch::Tensor& target_unit,
-                           const std::string& run_dir) const;
+                           const torch::Tensor& r_targets, const std::string& run_dir) const;
   std::int64_t rows() const { return common_.retrieval_rows; }
 
   AlignmentOptions common_;

@@ -32,7 +32,9 @@
 // the norm it feeds, so the growth compounds. On MNIST -> UCI digits with the
 // DANN paper's network and no bottleneck the feature norm went from 9 to
 // 6,500 in ten steps and the network died (ReLUs all zero, 11% on both
-// domains); with TLlib's bottleneck it grew from 22 to 30 over 2,000 steps. TLlib's optional entropy term
+// domains; docs/RESULTS.md has the command); with TLlib's bottleneck (the afn
+// row of experiments/domain_adaptation/mnist_to_uci_digits.yaml, seed 0) it
+// grew from 22 to 31 over the 3,000 steps. TLlib's optional entropy term
 // (`--trade-off-entropy`, SAFN+ENT) is not implemented.
 
 #include "methods/domain_adaptation/adaptation.h"
