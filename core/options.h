@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,6 +143,15 @@ class OptionSet {
     T value{};
     if (node.is_null()) return value;
     if (!node.is_map()) config_fail(node, path, fmt::format("expected a map of options for {}", owner));
+    if (preset_member_) {
+      for (const auto& entry : node.entries())
+        if (entry.key == preset_key_)
+          find(entry.key)->parse_into(value, entry.value, path.empty() ? entry.key : path + "." + entry.key);
+      const auto preset = presets_.find(value.*preset_member_);
+      if (preset == presets_.end())
+        config_fail(node, path, fmt::format("{}: no preset named '{}'", owner, value.*preset_member_));
+      preset->second(value);
+    }
     // Paths after the other options (so the hint for a missing one is known),
     // and paths read under another path after that one.
     for (int rank = 0; rank < 3; ++rank) {
@@ -175,6 +185,17 @@ class OptionSet {
   /// names nothing that exists: which data set it is and where it is published.
   void missing_path_hint(std::string T::*member) {
     missing_path_hint_ = [member](const T& value) { return value.*member; };
+  }
+
+  /// Named presets (VecMap's modes): the string option `key` names one, and
+  /// parse applies it before every other key, so keys given beside it
+  /// override its values; without `key`, the default name's preset applies.
+  /// T's defaults should be that preset's values, so `graft describe` shows
+  /// what a run gets. Declare `key` with .choices() of the same names.
+  void presets(std::string key, std::string T::*member, std::map<std::string, std::function<void(T&)>> by_name) {
+    preset_key_ = std::move(key);
+    preset_member_ = member;
+    presets_ = std::move(by_name);
   }
 
   /// The options as a map, every field present (defaults included).
@@ -361,6 +382,9 @@ class OptionSet {
 
   std::vector<std::unique_ptr<FieldBase>> fields_;
   std::function<std::string(const T&)> missing_path_hint_;
+  std::string preset_key_;
+  std::string T::*preset_member_ = nullptr;
+  std::map<std::string, std::function<void(T&)>> presets_;
 };
 
 /// The OptionSet of T, built once from T::declare.

@@ -225,13 +225,24 @@ std::string html_to_text(const std::string& html, const std::string& only_div_id
 
 std::string osis_to_text(const std::string& imp) {
   std::string out;
+  for (const auto& [key, verse] : osis_verses(imp)) out += verse + '\n';
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> osis_verses(const std::string& imp) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string key;
   std::size_t line_start = 0;
   while (line_start < imp.size()) {
     std::size_t line_end = imp.find('\n', line_start);
     if (line_end == std::string::npos) line_end = imp.size();
     const std::string line = imp.substr(line_start, line_end - line_start);
     line_start = line_end + 1;
-    if (line.rfind("$$$", 0) == 0) continue;  // "$$$Genesis 1:1": the key of the next verse
+    if (line.rfind("$$$", 0) == 0) {  // "$$$Genesis 1:1": the key of the next verse
+      key = line.substr(3);
+      while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+      continue;
+    }
     std::string verse;
     std::size_t i = 0;
     while (i < line.size()) {
@@ -252,7 +263,7 @@ std::string osis_to_text(const std::string& imp) {
       verse += ' ';
     }
     verse = decode_entities(verse);
-    if (verse.find_first_not_of(" \t\r") != std::string::npos) out += verse + '\n';
+    if (verse.find_first_not_of(" \t\r") != std::string::npos) out.emplace_back(key, verse);
   }
   return out;
 }

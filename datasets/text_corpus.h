@@ -6,6 +6,7 @@
 // Latin scripts), the convention of the cross-lingual benchmarks built from
 // Wikipedia (MUSE's vectors are lower-cased too).
 
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ std::string html_to_text(const std::string& html, const std::string& only_div_id
 /// one verse per line, headers ("$$$Genesis 1:1") and footnotes dropped,
 /// Strong's-number word tags reduced to their words.
 std::string osis_to_text(const std::string& imp);
+
+/// The same verses with their keys ("Genesis 1:1", as the line before each
+/// verse gives it; SWORD's keys name books in English in every translation,
+/// so the keys of two translations align their verses).
+std::vector<std::pair<std::string, std::string>> osis_verses(const std::string& imp);
 
 /// The text of a fortune file: the "%" separators dropped.
 std::string fortunes_to_text(const std::string& fortunes);

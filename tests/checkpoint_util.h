@@ -70,7 +70,9 @@ inline void expect_killed_run_resumes_identically(const std::string& file, const
   ASSERT_EQ(resumed.status, "finished") << resumed.message;
   EXPECT_EQ(resumed.final_metrics, clean.final_metrics);
   ASSERT_EQ(resumed.train.steps, clean.train.steps);
-  if (!logged.empty()) ASSERT_EQ(clean.train.columns.count(logged), 1u) << logged << " was not logged";
+  if (!logged.empty()) {
+    ASSERT_EQ(clean.train.columns.count(logged), 1u) << logged << " was not logged";
+  }
   for (const auto& [name, column] : clean.train.columns)
     for (std::size_t i = 0; i < column.size(); ++i) {
       const double other = resumed.train.columns.at(name)[i];

@@ -1,6 +1,7 @@
 #include "methods/cross_lingual/alignment.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <cctype>
 #include <map>
@@ -84,6 +85,91 @@ torch::Tensor procrustes(const torch::Tensor& source, const torch::Tensor& targe
   return torch::matmul(u, vh).to(source.scalar_type());
 }
 
+void check_mapping_recipe(const MappingRecipe& recipe) {
+  const MappingRecipe plain;
+  if (recipe.map != "multistep") {
+    std::vector<std::string> set;
+    if (recipe.whiten) set.push_back("whiten");
+    if (recipe.src_reweight != plain.src_reweight) set.push_back("src_reweight");
+    if (recipe.trg_reweight != plain.trg_reweight) set.push_back("trg_reweight");
+    if (recipe.src_dewhiten != plain.src_dewhiten) set.push_back("src_dewhiten");
+    if (recipe.trg_dewhiten != plain.trg_dewhiten) set.push_back("trg_dewhiten");
+    if (recipe.dim_reduction != plain.dim_reduction) set.push_back("dim_reduction");
+    if (!set.empty())
+      throw Error(fmt::format("method.{} is a step of map: multistep, but map is {}; set map: multistep or leave "
+                              "{} out",
+                              set.front(), recipe.map, set.front()));
+  }
+  for (const auto* side : {&recipe.src_dewhiten, &recipe.trg_dewhiten})
+    if (*side != "none" && !recipe.whiten)
+      throw Error(fmt::format("method.{}: {} undoes a whitening, but whiten is false; set whiten: true (VecMap "
+                              "refuses de-whitening without whitening too)",
+                              side == &recipe.src_dewhiten ? "src_dewhiten" : "trg_dewhiten", *side));
+}
+
+namespace {
+
+/// (M^T M)^(-1/2) and its inverse (M^T M)^(1/2), from M = U S V^T: V S^-1 V^T, V S V^T.
+std::pair<torch::Tensor, torch::Tensor> whitening(const torch::Tensor& m, const char* side) {
+  auto [u, s, vh] = torch::linalg_svd(m, /*full_matrices=*/false);
+  const double smallest = s.min().item<double>(), largest = s.max().item<double>();
+  if (s.size(0) < m.size(1) || smallest <= 1e-6 * largest)
+    throw Error(fmt::format("whitening: the dictionary's {} vectors ({} rows) do not span all {} dimensions (smallest "
+                            "singular value {:.3g} of {:.3g}); whitening needs more dictionary pairs than dimensions, "
+                            "or use whiten: false",
+                            side, m.size(0), m.size(1), smallest, largest));
+  const auto v = vh.t();
+  return {torch::matmul(v / s.unsqueeze(0), vh), torch::matmul(v * s.unsqueeze(0), vh)};
+}
+
+}  // namespace
+
+LinearMaps solve_mapping(const torch::Tensor& source, const torch::Tensor& target, const IndexPairs& pairs,
+                         const MappingRecipe& recipe) {
+  torch::NoGradGuard no_grad;
+  if (recipe.map == "orthogonal") return {procrustes(source, target, pairs), {}};
+  if (pairs.empty()) throw Error("the mapping needs at least one dictionary pair; the dictionary is empty");
+  std::vector<std::int64_t> s, t;
+  for (const auto& [a, b] : pairs) {
+    s.push_back(a);
+    t.push_back(b);
+  }
+  const auto x = source.index_select(0, torch::tensor(s).to(source.device())).to(torch::kFloat64);
+  const auto z = target.index_select(0, torch::tensor(t).to(target.device())).to(torch::kFloat64);
+  const auto type = source.scalar_type();
+  if (recipe.map == "unconstrained") {
+    // Least squares X_d A = Z_d; mapped source X A, so W = A^T.
+    const auto a = std::get<0>(torch::linalg_lstsq(x, z, c10::nullopt, c10::nullopt));
+    return {a.t().contiguous().to(type), {}};
+  }
+  if (recipe.map != "multistep") throw Error("method.map: '" + recipe.map + "'; valid: orthogonal, unconstrained, multistep");
+  const std::int64_t dim = x.size(1);
+  auto eye = torch::eye(dim, x.options());
+  auto [wx1, wx1_inverse] = recipe.whiten ? whitening(x, "source") : std::make_pair(eye, eye);
+  auto [wz1, wz1_inverse] = recipe.whiten ? whitening(z, "target") : std::make_pair(eye, eye);
+  // (2) U S V^T = SVD(X~_d^T Z~_d): X~ U and Z~ V share one space.
+  auto [wx2, singular, wz2_t] = torch::linalg_svd(torch::matmul(torch::matmul(x, wx1).t(), torch::matmul(z, wz1)),
+                                                  /*full_matrices=*/false);
+  const auto wz2 = wz2_t.t();
+  // Transforms applied from the right (rows times matrix), as VecMap writes them.
+  auto tx = torch::matmul(wx1, wx2) * singular.pow(recipe.src_reweight).unsqueeze(0);   // (3) column scaling
+  auto tz = torch::matmul(wz1, wz2) * singular.pow(recipe.trg_reweight).unsqueeze(0);
+  auto dewhitening = [&](const std::string& by) {  // (4)
+    return by == "src" ? torch::matmul(torch::matmul(wx2.t(), wx1_inverse), wx2)
+                       : torch::matmul(torch::matmul(wz2.t(), wz1_inverse), wz2);
+  };
+  if (recipe.src_dewhiten != "none") tx = torch::matmul(tx, dewhitening(recipe.src_dewhiten));
+  if (recipe.trg_dewhiten != "none") tz = torch::matmul(tz, dewhitening(recipe.trg_dewhiten));
+  if (recipe.dim_reduction > 0) {  // (5)
+    if (recipe.dim_reduction > dim)
+      throw Error(fmt::format("method.dim_reduction: {} is more than the vectors' {} dimensions", recipe.dim_reduction,
+                              dim));
+    tx = tx.narrow(1, 0, recipe.dim_reduction);
+    tz = tz.narrow(1, 0, recipe.dim_reduction);
+  }
+  return {tx.t().contiguous().to(type), tz.t().contiguous().to(type)};
+}
+
 double precision_at_k(const torch::Tensor& retrieved, const std::vector<std::vector<std::int64_t>>& gold,
                       std::int64_t k) {
   if (gold.empty()) return 0.0;
@@ -143,6 +229,35 @@ double mean_cosine_criterion(const torch::Tensor& mapped_source, const torch::Te
                              mean_topk_similarity(tu, su, k, rows), rows)
                         .squeeze(1);
   return (su * tu.index_select(0, best)).sum(1).mean().item<double>();
+}
+
+torch::Tensor idf_bags(const std::vector<std::vector<std::string>>& sentences, const std::vector<std::string>& vocabulary) {
+  std::unordered_map<std::string, std::int64_t> row;
+  for (std::size_t i = 0; i < vocabulary.size(); ++i) row.emplace(vocabulary[i], static_cast<std::int64_t>(i));
+  std::unordered_map<std::int64_t, std::int64_t> document_frequency;
+  for (const auto& sentence : sentences) {
+    std::set<std::int64_t> words;
+    for (const auto& w : sentence)
+      if (auto it = row.find(w); it != row.end()) words.insert(it->second);
+    for (const auto w : words) ++document_frequency[w];
+  }
+  const double count = static_cast<double>(sentences.size());
+  std::vector<std::int64_t> rows, columns;
+  std::vector<float> values;
+  for (std::size_t i = 0; i < sentences.size(); ++i)
+    for (const auto& w : sentences[i])
+      if (auto it = row.find(w); it != row.end()) {
+        rows.push_back(static_cast<std::int64_t>(i));
+        columns.push_back(it->second);
+        values.push_back(static_cast<float>(
+            std::max(1.0, std::log10(count / static_cast<double>(document_frequency.at(it->second))))));
+      }
+  const auto n = static_cast<std::int64_t>(rows.size());
+  auto indices = torch::stack({torch::tensor(rows, torch::kInt64), torch::tensor(columns, torch::kInt64)});
+  if (n == 0) indices = torch::zeros({2, 0}, torch::kInt64);
+  return torch::sparse_coo_tensor(indices, torch::tensor(values, torch::kFloat32).view({n}),
+                                  {static_cast<std::int64_t>(sentences.size()), static_cast<std::int64_t>(vocabulary.size())})
+      .coalesce();  // repeated words add up
 }
 
 IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
@@ -218,6 +333,28 @@ void EmbeddingAlignment::setup(const SetupContext& ctx) {
     test_queries_.push_back(si->second);
     test_gold_.push_back(std::move(gold));
   }
+  if (ctx.domains.count("sentences")) {
+    const auto* sentences = dynamic_cast<const ParallelSentencesData*>(&ctx.domain("sentences"));
+    if (!sentences)
+      throw Error(fmt::format("data set '{}' under `sentences:` is not a parallel_sentences data set",
+                              ctx.domain("sentences").name));
+    source_bags_ = idf_bags(sentences->source, source_data_->words).to(ctx.device);
+    target_bags_ = idf_bags(sentences->target, target_data_->words).to(ctx.device);
+    // A sentence without a known word on either side has no vector: neither query nor candidate.
+    const auto known = [](const torch::Tensor& bags) {
+      return torch::zeros({bags.size(0)}, torch::kInt64).index_add_(0, bags._indices()[0].cpu(),
+                                                                     torch::ones({bags._nnz()}, torch::kInt64)) > 0;
+    };
+    const auto both = known(source_bags_) & known(target_bags_);
+    sentence_candidates_ = both.nonzero().squeeze(1);
+    std::vector<std::int64_t> queries;
+    const auto* ok = both.data_ptr<bool>();
+    for (const auto q : sentences->queries)
+      if (ok[q]) queries.push_back(q);
+    if (queries.empty())
+      throw Error(fmt::format("{}: none of its query sentences has a word of both vocabularies", sentences->name));
+    sentence_queries_ = torch::tensor(queries, torch::kInt64);
+  }
   // Coverage 0 would score nothing and leave the P@k columns out of the table.
   if (test_queries_.empty())
     throw Error(fmt::format("{}: none of its {} test source words has itself and a gold translation in the two "
@@ -228,21 +365,44 @@ void EmbeddingAlignment::setup(const SetupContext& ctx) {
 
 torch::Tensor EmbeddingAlignment::mapped_source() const { return torch::matmul(source_, mapping_.t()); }
 
+torch::Tensor EmbeddingAlignment::mapped_target() const {
+  return target_mapping_.defined() ? torch::matmul(target_, target_mapping_.t()) : target_;
+}
+
 void EmbeddingAlignment::set_mapping(const torch::Tensor& w) {
   torch::NoGradGuard no_grad;
-  mapping_.copy_(w);
+  // A reduced map ([d, D], d < D) replaces the tensor's shape, not only its values.
+  if (mapping_.sizes() == w.sizes()) mapping_.copy_(w);
+  else mapping_.set_data(w.clone());
+}
+
+void EmbeddingAlignment::enable_target_mapping() {
+  target_mapping_ = register_parameter("target_mapping", torch::eye(target_.size(1), target_.options()), false);
+}
+
+void EmbeddingAlignment::set_maps(const LinearMaps& maps) {
+  torch::NoGradGuard no_grad;
+  set_mapping(maps.source);
+  if (!target_mapping_.defined()) {
+    if (maps.target.defined())
+      throw Error("this method's map moves the target side, but it did not call enable_target_mapping in setup");
+    return;
+  }
+  const auto v = maps.target.defined() ? maps.target : torch::eye(target_.size(1), target_.options());
+  if (target_mapping_.sizes() == v.sizes()) target_mapping_.copy_(v);
+  else target_mapping_.set_data(v.clone());
 }
 
 void EmbeddingAlignment::solve_procrustes(const IndexPairs& pairs) { set_mapping(procrustes(source_, target_, pairs)); }
 
 IndexPairs EmbeddingAlignment::induce_dictionary(std::int64_t max_rank) const {
   torch::NoGradGuard no_grad;
-  return induce_mutual_csls(mapped_source(), target_, max_rank, common_.csls_k, rows());
+  return induce_mutual_csls(mapped_source(), mapped_target(), max_rank, common_.csls_k, rows());
 }
 
 double EmbeddingAlignment::criterion(std::int64_t max_rank) const {
   torch::NoGradGuard no_grad;
-  return mean_cosine_criterion(mapped_source(), target_, max_rank, common_.csls_k, rows());
+  return mean_cosine_criterion(mapped_source(), mapped_target(), max_rank, common_.csls_k, rows());
 }
 
 std::string rank_band_name(std::int64_t low, std::int64_t high) {
@@ -286,13 +446,34 @@ void EmbeddingAlignment::export_translations(const torch::Tensor& mapped_unit, c
   write_muse_dictionary(run_dir + "/translations.txt", pairs);
 }
 
+void EmbeddingAlignment::add_sentence_metrics(const torch::Tensor& source_unit, const torch::Tensor& target_unit,
+                                              Metrics& metrics) const {
+  auto unit = [](const torch::Tensor& m) { return m / m.norm(2, {1}, true).clamp_min(1e-8); };
+  const auto candidates = sentence_candidates_.to(source_unit.device());
+  const auto keys = unit(torch::mm(target_bags_, target_unit).index_select(0, candidates));
+  const auto queries = unit(torch::mm(source_bags_, source_unit).index_select(0, sentence_queries_.to(source_unit.device())));
+  // The gold candidate of each query: its own row among the candidates.
+  const auto position = torch::searchsorted(sentence_candidates_, sentence_queries_);
+  std::vector<std::vector<std::int64_t>> gold;
+  for (std::int64_t i = 0; i < position.size(0); ++i) gold.push_back({position[i].item<std::int64_t>()});
+  const std::int64_t k = common_.csls_k;
+  metrics["sentences.queries"] = static_cast<double>(gold.size());
+  metrics["sentences.candidates"] = static_cast<double>(keys.size(0));
+  metrics["sentences.p1_nn"] = precision_at_k(retrieve(queries, keys, 1, "nn", {}, {}, rows()), gold, 1);
+  metrics["sentences.p1_csls"] =
+      precision_at_k(retrieve(queries, keys, 1, "csls", mean_topk_similarity(queries, keys, k, rows()),
+                              mean_topk_similarity(keys, queries, k, rows()), rows()),
+                     gold, 1);
+}
+
 Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
   torch::NoGradGuard no_grad;
   Metrics metrics;
   const auto mapped = mapped_source();
+  const auto mapped_t = mapped_target();
   // Cosine retrieval: rows to unit length after mapping.
   const auto s = mapped / mapped.norm(2, {1}, true).clamp_min(1e-8);
-  const auto t = target_ / target_.norm(2, {1}, true).clamp_min(1e-8);
+  const auto t = mapped_t / mapped_t.norm(2, {1}, true).clamp_min(1e-8);
   const double covered = static_cast<double>(test_queries_.size());
   const double denominator = common_.oov == "wrong" ? static_cast<double>(test_words_) : covered;
   metrics["test.coverage"] = test_words_ > 0 ? 100.0 * covered / static_cast<double>(test_words_) : 0.0;
@@ -310,6 +491,7 @@ Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
       add_rank_band_metrics(top, method, metrics);
     }
   }
+  if (source_bags_.defined()) add_sentence_metrics(s, t, metrics);
   metrics["criterion.mean_cosine"] = criterion();
   if (exporting) export_translations(s, t, r_targets, ctx.run_dir);
   if (common_.export_vectors && ctx.final && !ctx.run_dir.empty()) {
@@ -317,6 +499,11 @@ Metrics EmbeddingAlignment::evaluate(const EvalContext& ctx) {
     out.words = source_data_->words;
     out.matrix = mapped.to(torch::kCPU);
     write_vec(ctx.run_dir + "/mapped.vec", out);
+    if (target_mapping_.defined()) {  // both sides moved: retrieval needs both
+      out.words = target_data_->words;
+      out.matrix = mapped_t.to(torch::kCPU);
+      write_vec(ctx.run_dir + "/mapped_target.vec", out);
+    }
   }
   return metrics;
 }

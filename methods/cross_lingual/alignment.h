@@ -31,7 +31,7 @@ struct AlignmentOptions {
   std::vector<std::string> normalize{"unit", "center", "unit"};  ///< VecMap's order
   std::int64_t csls_k = 10;
   std::string oov = "drop";      ///< test pairs with out-of-vocabulary words: drop, or count as wrong
-  bool export_vectors = false;   ///< write the mapped source vectors as .vec in the run folder
+  bool export_vectors = false;   ///< write the mapped vectors as .vec in the run folder
   std::int64_t retrieval_rows = 0;  ///< rows per batch of similarities; 0: keep each batch under 256 MB
   std::vector<std::int64_t> rank_bins;  ///< P@1 by source frequency rank: band edges, increasing
   std::int64_t export_dictionary = 0;   ///< write the CSLS translations of the N most frequent source words
@@ -48,7 +48,8 @@ void declare_alignment_options(OptionSet<T>& o) {
         "test source words without vectors (or whose translations have none): drop them, or count them wrong")
       .choices({"drop", "wrong"});
   o.add("export_vectors", static_cast<bool T::*>(&A::export_vectors),
-        "write mapped.vec (mapped source vectors) into the run folder at the end");
+        "write mapped.vec (mapped source vectors; and mapped_target.vec where the method moves the target) "
+        "into the run folder at the end");
   o.add("retrieval_rows", static_cast<std::int64_t T::*>(&A::retrieval_rows),
         "rows per batch of similarity computations; 0 bounds each batch to 256 MB")
       .min(0);
@@ -71,6 +72,70 @@ std::string rank_band_name(std::int64_t low, std::int64_t high);
 
 /// Index pairs (source row, target row).
 using IndexPairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+/// How a map is solved from dictionary rows X_d, Z_d: VecMap's framework
+/// (Artetxe, Labaka and Agirre, "Generalizing and improving bilingual word
+/// embedding mappings with a multi-step framework of linear transformations",
+/// AAAI 2018, sec. 3; the order of its map_embeddings.py):
+///   orthogonal     W = U V^T from U S V^T = SVD(Z_d^T X_d); the target stays
+///   unconstrained  least squares, W^T = argmin ||X_d A - Z_d||; the target stays
+///   multistep      both sides move: (1) whitening X_d -> X_d (X_d^T X_d)^(-1/2),
+///                  likewise Z_d; (2) orthogonal maps U, V from SVD(X~_d^T Z~_d)
+///                  = U S V^T, into a shared space; (3) re-weighting: columns
+///                  times S^src_reweight, S^trg_reweight; (4) de-whitening by
+///                  U^T (X_d^T X_d)^(1/2) U (src) or V^T (Z_d^T Z_d)^(1/2) V (trg);
+///                  (5) keep the first dim_reduction dimensions.
+/// With nothing switched on, multistep is orthogonal up to a rotation of the
+/// shared space (same retrieval).
+struct MappingRecipe {
+  std::string map = "orthogonal";
+  bool whiten = false;
+  double src_reweight = 0.0;
+  double trg_reweight = 0.0;
+  std::string src_dewhiten = "none";  ///< none, src, trg
+  std::string trg_dewhiten = "none";
+  std::int64_t dim_reduction = 0;     ///< 0: keep every dimension
+};
+
+/// The maps of one solve: mapped source = X W^T (`source`, [d, D]), mapped
+/// target = Z V^T (`target`; undefined when the target does not move).
+struct LinearMaps {
+  torch::Tensor source, target;
+};
+
+/// Declares the MappingRecipe keys (T derives from MappingRecipe).
+template <class T>
+void declare_mapping_recipe(OptionSet<T>& o) {
+  using M = MappingRecipe;
+  o.add("map", static_cast<std::string T::*>(&M::map),
+        "how the map is solved from the dictionary: orthogonal (Procrustes), unconstrained (least squares), "
+        "multistep (VecMap: whitening, orthogonal maps of both sides, re-weighting, de-whitening, reduction)")
+      .choices({"orthogonal", "unconstrained", "multistep"});
+  o.add("whiten", static_cast<bool T::*>(&M::whiten), "multistep: whiten both sides on the dictionary's rows");
+  o.add("src_reweight", static_cast<double T::*>(&M::src_reweight),
+        "multistep: scale the source's shared dimensions by the singular values to this power")
+      .min(0.0);
+  o.add("trg_reweight", static_cast<double T::*>(&M::trg_reweight),
+        "multistep: scale the target's shared dimensions by the singular values to this power")
+      .min(0.0);
+  o.add("src_dewhiten", static_cast<std::string T::*>(&M::src_dewhiten),
+        "multistep: restore the source side's covariance: none, src (its own), trg (the target's); needs whiten")
+      .choices({"none", "src", "trg"});
+  o.add("trg_dewhiten", static_cast<std::string T::*>(&M::trg_dewhiten),
+        "multistep: restore the target side's covariance: none, src, trg; needs whiten")
+      .choices({"none", "src", "trg"});
+  o.add("dim_reduction", static_cast<std::int64_t T::*>(&M::dim_reduction),
+        "multistep: keep this many shared dimensions (the largest singular values'); 0 keeps all")
+      .min(0);
+}
+
+/// Rejects recipe settings that would do nothing or what VecMap forbids
+/// (de-whitening without whitening), naming the method.* key.
+void check_mapping_recipe(const MappingRecipe& recipe);
+
+/// Solves the maps of `recipe` on the dictionary rows (in double precision).
+LinearMaps solve_mapping(const torch::Tensor& source, const torch::Tensor& target, const IndexPairs& pairs,
+                         const MappingRecipe& recipe);
 
 // ---- retrieval and solves, usable on their own (and tested so) -----------
 
@@ -109,6 +174,14 @@ IndexPairs induce_mutual_csls(const torch::Tensor& mapped_source, const torch::T
 double mean_cosine_criterion(const torch::Tensor& mapped_source, const torch::Tensor& target, std::int64_t max_rank,
                              std::int64_t k, std::int64_t rows = 0);
 
+/// Bags of words as a sparse [sentences, vocabulary] matrix: entry (i, w) is
+/// idf(w) times the count of w in sentence i, idf(w) = max(1, log10(S / df(w)))
+/// over the S sentences (MUSE's sentence-retrieval weights; df counts the
+/// sentences holding w). Words outside `vocabulary` are skipped. Its product
+/// with unit word vectors is each sentence's idf-weighted sum; rows without
+/// a known word are empty.
+torch::Tensor idf_bags(const std::vector<std::vector<std::string>>& sentences, const std::vector<std::string>& vocabulary);
+
 /// Word pairs as row pairs; pairs with a word missing on either side dropped.
 IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                           const WordVectorsData& source, const WordVectorsData& target);
@@ -127,14 +200,25 @@ class EmbeddingAlignment : public Strategy {
   /// Loads and normalises both vocabularies, indexes the dictionary, W = I.
   void setup(const SetupContext& ctx) override;
   std::vector<ParameterGroup> parameter_groups() override { return {}; }
-  /// test.p{1,5,10}_{nn,csls}, test.coverage (%), and criterion.mean_cosine.
+  /// test.p{1,5,10}_{nn,csls}, test.coverage (%), and criterion.mean_cosine;
+  /// with data `sentences:` (parallel_sentences) also sentences.p1_{nn,csls}:
+  /// sentence-translation retrieval by idf-weighted sums of mapped word
+  /// vectors (MUSE's protocol: CSLS's r of the candidates among the queries).
   Metrics evaluate(const EvalContext& ctx) override;
 
  protected:
   /// Source rows mapped by the current W: X W^T.
   torch::Tensor mapped_source() const;
+  /// Target rows as retrieval sees them: Z V^T once a method moves the
+  /// target (enable_target_mapping), else Z.
+  torch::Tensor mapped_target() const;
   /// Sets W (no gradient history).
   void set_mapping(const torch::Tensor& w);
+  /// Registers V ("target_mapping", identity) for methods whose solves move
+  /// the target side; call in setup, after EmbeddingAlignment::setup.
+  void enable_target_mapping();
+  /// Sets W and V (V identity when maps.target is undefined).
+  void set_maps(const LinearMaps& maps);
   /// Solves Procrustes on `pairs` and sets W.
   void solve_procrustes(const IndexPairs& pairs);
   /// A dictionary from mutual CSLS neighbours under the current W.
@@ -147,11 +231,14 @@ class EmbeddingAlignment : public Strategy {
   /// (`r_targets`: CSLS's r_T of every target row, as evaluate computed it).
   void export_translations(const torch::Tensor& mapped_unit, const torch::Tensor& target_unit,
                            const torch::Tensor& r_targets, const std::string& run_dir) const;
+  /// sentences.p1_{nn,csls}, sentences.queries and sentences.candidates from unit mapped word rows.
+  void add_sentence_metrics(const torch::Tensor& source_unit, const torch::Tensor& target_unit, Metrics& metrics) const;
   std::int64_t rows() const { return common_.retrieval_rows; }
 
   AlignmentOptions common_;
   torch::Tensor source_, target_;  ///< normalised [N, D], [M, D]
-  torch::Tensor mapping_;          ///< W [D, D], registered "mapping"
+  torch::Tensor mapping_;          ///< W [d, D], registered "mapping"
+  torch::Tensor target_mapping_;   ///< V [d, D], "target_mapping"; undefined: the target does not move
   const WordVectorsData* source_data_ = nullptr;
   const WordVectorsData* target_data_ = nullptr;
   const BilingualDictionaryData* dictionary_ = nullptr;
@@ -159,6 +246,9 @@ class EmbeddingAlignment : public Strategy {
   std::vector<std::int64_t> test_queries_;                 ///< source rows of covered test words
   std::vector<std::vector<std::int64_t>> test_gold_;       ///< their gold target rows
   std::int64_t test_words_ = 0;                            ///< distinct test source words, covered or not
+  torch::Tensor source_bags_, target_bags_;  ///< idf_bags of data `sentences:`, when given
+  torch::Tensor sentence_queries_;           ///< its query rows that have a known word on both sides
+  torch::Tensor sentence_candidates_;        ///< every row with a known word on both sides
 };
 
 }  // namespace graft

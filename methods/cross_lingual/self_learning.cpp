@@ -1,6 +1,11 @@
 #include "methods/cross_lingual/self_learning.h"
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include <ATen/Parallel.h>
 
 #include "core/registries.h"
 
@@ -14,11 +19,35 @@ torch::Tensor sorted_similarity_rows(const torch::Tensor& m, const std::vector<s
   return normalize_embeddings(rows, normalize);
 }
 
-/// Each entry kept with probability `keep` (others 0), as in VecMap.
-torch::Tensor drop(const torch::Tensor& m, double keep) {
-  if (keep >= 1.0) return m;
-  return m * (torch::rand(m.sizes(), m.options()) < keep).to(m.scalar_type());
+/// SplitMix64's finaliser: a well-mixed 64-bit value of a counter.
+inline std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
 }
+
+/// The k largest values seen, unordered, with the position of the smallest:
+/// a new value costs one comparison unless it enters.
+class TopK {
+ public:
+  explicit TopK(float* slots, std::int64_t k) : slots_(slots), k_(k) { std::fill(slots, slots + k, -INFINITY); }
+  float floor() const { return slots_[lowest_]; }
+  void offer(float v) {
+    if (v <= slots_[lowest_]) return;
+    slots_[lowest_] = v;
+    lowest_ = static_cast<std::int64_t>(std::min_element(slots_, slots_ + k_) - slots_);
+  }
+  double mean() const {
+    double sum = 0;
+    for (std::int64_t i = 0; i < k_; ++i) sum += slots_[i];
+    return sum / static_cast<double>(k_);
+  }
+
+ private:
+  float* slots_;
+  std::int64_t k_, lowest_ = 0;
+};
 
 IndexPairs union_of(const torch::Tensor& forward, const torch::Tensor& backward) {
   IndexPairs pairs;
@@ -33,18 +62,109 @@ IndexPairs union_of(const torch::Tensor& forward, const torch::Tensor& backward)
 
 }  // namespace
 
-void SelfLearningOptions::declare(OptionSet<SelfLearningOptions>& o) {
-  using S = SelfLearningOptions;
-  declare_alignment_options(o);
-  o.add("init_vocab", &S::init_vocab, "most frequent words used for the similarity-distribution start").min(2);
-  o.add("vocabulary_cutoff", &S::vocabulary_cutoff, "dictionary induction among this many most frequent words").min(2);
-  o.add("keep_prob", &S::keep_prob, "initial probability of keeping a similarity (stochastic induction)")
-      .above(0.0)
-      .max(1.0);
-  o.add("stochastic_multiplier", &S::stochastic_multiplier, "keep_prob grows by this factor after a plateau").above(1.0);
-  o.add("stochastic_interval", &S::stochastic_interval, "iterations without improvement that make a plateau").min(1);
-  o.add("threshold", &S::threshold, "smallest objective gain that counts as improvement").min(0.0);
+InducedDictionary induce_stochastic_csls(const torch::Tensor& sim, std::int64_t k, double keep_prob,
+                                         std::uint64_t seed) {
+  TORCH_CHECK(sim.dim() == 2 && sim.scalar_type() == torch::kFloat32 && sim.device().is_cpu(),
+              "induce_stochastic_csls expects a float32 CPU matrix");
+  const auto matrix = sim.contiguous();
+  const float* data = matrix.data_ptr<float>();
+  const std::int64_t n = matrix.size(0), m = matrix.size(1);
+  k = std::min({k, n, m});
+  // Rows split into one chunk per thread; column statistics per chunk, merged after.
+  const std::int64_t chunks = std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), n));
+  auto chunk_rows = [&](std::int64_t c) { return std::make_pair(c * n / chunks, (c + 1) * n / chunks); };
+  const bool dropping = keep_prob < 1.0;
+  // One SplitMix64 draw per entry (the generator's stream from `seed`, at the
+  // entry's index): its high half decides the forward keep, its low half the
+  // backward one, each kept below keep_prob of the 32-bit range.
+  const auto threshold = static_cast<std::uint64_t>(std::ldexp(std::min(keep_prob, 1.0), 32));
+
+  // Pass 1: row and column top-k means and maxima.
+  std::vector<double> r_source(n), row_max(n), r_target(m), column_max(m, -INFINITY);
+  std::vector<std::vector<float>> column_slots(chunks, std::vector<float>(m * k)), column_best(chunks);
+  at::parallel_for(0, chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    std::vector<float> row_slots(k);
+    for (std::int64_t c = first; c < last; ++c) {
+      auto& slots = column_slots[c];
+      std::vector<TopK> columns;
+      columns.reserve(m);
+      for (std::int64_t j = 0; j < m; ++j) columns.emplace_back(slots.data() + j * k, k);
+      auto& best = column_best[c];
+      best.assign(m, -INFINITY);
+      const auto [begin, end] = chunk_rows(c);
+      for (std::int64_t i = begin; i < end; ++i) {
+        const float* row = data + i * m;
+        TopK top(row_slots.data(), k);
+        float high = -INFINITY;
+        for (std::int64_t j = 0; j < m; ++j) {
+          const float v = row[j];
+          top.offer(v);
+          high = std::max(high, v);
+          columns[j].offer(v);
+          best[j] = std::max(best[j], v);
+        }
+        r_source[i] = top.mean();
+        row_max[i] = high;
+      }
+    }
+  });
+  std::vector<float> merged(k);
+  for (std::int64_t j = 0; j < m; ++j) {
+    TopK top(merged.data(), k);
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      for (std::int64_t q = 0; q < k; ++q) top.offer(column_slots[c][j * k + q]);
+      column_max[j] = std::max<double>(column_max[j], column_best[c][j]);
+    }
+    r_target[j] = top.mean();
+  }
+  column_slots.clear();
+
+  // Pass 2: forward argmax per row; backward running argmax per column and chunk.
+  auto forward = torch::empty({n}, torch::kInt64);
+  auto* f = forward.data_ptr<std::int64_t>();
+  std::vector<std::vector<float>> back_value(chunks);
+  std::vector<std::vector<std::int64_t>> back_row(chunks);
+  std::vector<float> half_r_target(m);
+  for (std::int64_t j = 0; j < m; ++j) half_r_target[j] = static_cast<float>(r_target[j] / 2);
+  at::parallel_for(0, chunks, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      auto& value = back_value[c];
+      auto& arg = back_row[c];
+      value.assign(m, -INFINITY);
+      arg.assign(m, 0);
+      const auto [begin, end] = chunk_rows(c);
+      for (std::int64_t i = begin; i < end; ++i) {
+        const float* row = data + i * m;
+        const float half_r_source = static_cast<float>(r_source[i] / 2);
+        float best = -INFINITY;
+        std::int64_t best_j = 0;
+        for (std::int64_t j = 0; j < m; ++j) {
+          const std::uint64_t draw = dropping ? mix(seed + static_cast<std::uint64_t>(i * m + j)) : 0;
+          const bool keep_forward = !dropping || (draw >> 32) < threshold;
+          const bool keep_backward = !dropping || (draw & 0xFFFFFFFFULL) < threshold;
+          const float forward_value = keep_forward ? row[j] - half_r_target[j] : 0.0f;
+          if (forward_value > best) best = forward_value, best_j = j;
+          const float backward_value = keep_backward ? row[j] - half_r_source : 0.0f;
+          if (backward_value > value[j]) value[j] = backward_value, arg[j] = i;
+        }
+        f[i] = best_j;
+      }
+    }
+  });
+  auto backward = torch::empty({m}, torch::kInt64);
+  auto* b = backward.data_ptr<std::int64_t>();
+  for (std::int64_t j = 0; j < m; ++j) {
+    float best = -INFINITY;
+    for (std::int64_t c = 0; c < chunks; ++c)  // earlier rows win ties, as argmax's first maximum
+      if (back_value[c][j] > best) best = back_value[c][j], b[j] = back_row[c][j];
+  }
+  double forward_sum = 0, backward_sum = 0;
+  for (const double v : row_max) forward_sum += v;
+  for (const double v : column_max) backward_sum += v;
+  return {forward, backward, (forward_sum / static_cast<double>(n) + backward_sum / static_cast<double>(m)) / 2};
 }
+
+void SelfLearningOptions::declare(OptionSet<SelfLearningOptions>& o) { declare_self_learning_options(o); }
 
 void SelfLearning::setup(const SetupContext& ctx) {
   EmbeddingAlignment::setup(ctx);
@@ -69,10 +189,17 @@ StepReport SelfLearning::train_step(StepContext& ctx) {
   StepReport report;
   report.apply_update = false;
   if (ctx.step == 0 && iteration_ == 0) {
-    dictionary_pairs_ = initial_dictionary();
-    solve_procrustes(dictionary_pairs_);
+    dictionary_pairs_ = start_dictionary();
+    if (self_learns()) {
+      solve_procrustes(dictionary_pairs_);
+    } else {
+      finish(dictionary_pairs_);
+      converged_ = true;
+    }
     report.scalars["dictionary_pairs"] = static_cast<double>(dictionary_pairs_.size());
     report.scalars["keep_prob"] = keep_prob_;
+    report.scalars["converged"] = converged_ ? 1.0 : 0.0;
+    report.samples = static_cast<std::int64_t>(dictionary_pairs_.size());
     ++iteration_;
     return report;
   }
@@ -80,21 +207,23 @@ StepReport SelfLearning::train_step(StepContext& ctx) {
     const std::int64_t c = std::min({options_.vocabulary_cutoff, source_.size(0), target_.size(0)});
     const auto s = mapped_source().narrow(0, 0, c);
     const auto t = target_.narrow(0, 0, c);
-    const auto sim = torch::matmul(s, t.t());
-    const std::int64_t k = std::min(common_.csls_k, c);
-    const auto r_source = std::get<0>(sim.topk(k, 1)).mean(1);  // each source word's neighbourhood
-    const auto r_target = std::get<0>(sim.topk(k, 0)).mean(0);  // each target word's
-    // Per query, ranking by sim - r_other / 2 is ranking by CSLS.
-    const auto forward = drop(sim - r_target.unsqueeze(0) / 2, keep_prob_).argmax(1);
-    const auto backward = drop(sim - r_source.unsqueeze(1) / 2, keep_prob_).argmax(0);
-    const double objective =
-        (std::get<0>(sim.max(1)).mean().item<double>() + std::get<0>(sim.max(0)).mean().item<double>()) / 2;
+    // The one [c, c] matrix of the iteration; the induction reads it twice.
+    const auto sim = torch::matmul(s, t.t()).to(torch::kCPU, torch::kFloat32);
+    // The drop pattern's seed comes from the run's generator, so a resumed run draws the same.
+    const auto seed = static_cast<std::uint64_t>(torch::randint(std::int64_t{1} << 62, {1}, torch::kInt64).item<std::int64_t>());
+    const auto induced = induce_stochastic_csls(sim, common_.csls_k, keep_prob_, seed);
+    const auto& forward = induced.forward;
+    const auto& backward = induced.backward;
+    const double objective = induced.objective;
     if (objective - best_objective_ >= options_.threshold) {
       best_objective_ = objective;
       last_improvement_ = iteration_;
     }
     if (iteration_ - last_improvement_ > options_.stochastic_interval) {
-      if (keep_prob_ >= 1.0) converged_ = true;
+      if (keep_prob_ >= 1.0) {
+        converged_ = true;
+        finish(dictionary_pairs_);  // VecMap: the last solve on the last dictionary
+      }
       keep_prob_ = std::min(1.0, options_.stochastic_multiplier * keep_prob_);
       last_improvement_ = iteration_;
     }
@@ -108,6 +237,7 @@ StepReport SelfLearning::train_step(StepContext& ctx) {
   report.scalars["dictionary_pairs"] = static_cast<double>(dictionary_pairs_.size());
   report.scalars["keep_prob"] = keep_prob_;
   report.scalars["converged"] = converged_ ? 1.0 : 0.0;
+  report.samples = static_cast<std::int64_t>(dictionary_pairs_.size());
   return report;
 }
 

@@ -15,8 +15,8 @@
 //    whenever the objective has not improved for `stochastic_interval`
 //    iterations); converged when p = 1 and no further improvement. Remaining
 //    steps then change nothing.
-// VecMap's final whitening/re-weighting steps are not applied: the map stays
-// orthogonal, like the other methods here.
+// The map stays orthogonal here, like MUSE's; `vecmap` (vecmap.h) is this
+// engine with VecMap's other starts and its final multi-step solve.
 
 #include "methods/cross_lingual/alignment.h"
 
@@ -32,6 +32,48 @@ struct SelfLearningOptions : AlignmentOptions {
   static void declare(OptionSet<SelfLearningOptions>& o);
 };
 
+/// One round of VecMap's stochastic dictionary induction on the similarities
+/// `sim` = S T^T ([n, m], float32, CPU) of the `vocabulary_cutoff` most
+/// frequent words: r_s(i), r_t(j) the means of the k largest similarities of
+/// row i and of column j; forward[i] = argmax_j keep(i, j) (sim - r_t(j) / 2)
+/// (CSLS up to terms constant in j), backward[j] = argmax_i keep'(i, j)
+/// (sim - r_s(i) / 2), a dropped entry counting 0 as in VecMap's dropout;
+/// objective = (mean_i max_j sim + mean_j max_i sim) / 2 (before dropping).
+/// Each entry is kept with probability keep_prob, decided by a hash of
+/// (seed, direction, i, j): no random matrix is drawn. Two passes over `sim`
+/// on every thread (rows split among them), nothing else of its size.
+struct InducedDictionary {
+  torch::Tensor forward, backward;  ///< [n] target of each row, [m] source of each column (int64)
+  double objective = 0.0;
+};
+InducedDictionary induce_stochastic_csls(const torch::Tensor& sim, std::int64_t k, double keep_prob,
+                                         std::uint64_t seed);
+
+/// Declares the SelfLearningOptions keys for T (deriving from it).
+template <class T>
+void declare_self_learning_options(OptionSet<T>& o) {
+  using S = SelfLearningOptions;
+  declare_alignment_options(o);
+  o.add("init_vocab", static_cast<std::int64_t T::*>(&S::init_vocab),
+        "most frequent words used for the similarity-distribution start")
+      .min(2);
+  o.add("vocabulary_cutoff", static_cast<std::int64_t T::*>(&S::vocabulary_cutoff),
+        "dictionary induction among this many most frequent words")
+      .min(2);
+  o.add("keep_prob", static_cast<double T::*>(&S::keep_prob),
+        "initial probability of keeping a similarity (stochastic induction)")
+      .above(0.0)
+      .max(1.0);
+  o.add("stochastic_multiplier", static_cast<double T::*>(&S::stochastic_multiplier),
+        "keep_prob grows by this factor after a plateau")
+      .above(1.0);
+  o.add("stochastic_interval", static_cast<std::int64_t T::*>(&S::stochastic_interval),
+        "iterations without improvement that make a plateau")
+      .min(1);
+  o.add("threshold", static_cast<double T::*>(&S::threshold), "smallest objective gain that counts as improvement")
+      .min(0.0);
+}
+
 class SelfLearning : public EmbeddingAlignment {
  public:
   using Options = SelfLearningOptions;
@@ -43,6 +85,15 @@ class SelfLearning : public EmbeddingAlignment {
 
   /// The initial dictionary from sorted similarity distributions.
   IndexPairs initial_dictionary() const;
+
+ protected:
+  /// The dictionary of step 0 (by default initial_dictionary()).
+  virtual IndexPairs start_dictionary() const { return initial_dictionary(); }
+  /// False: step 0 solves finish() on the start dictionary and stops.
+  virtual bool self_learns() const { return true; }
+  /// The last solve, on the final dictionary, once converged. By default the
+  /// orthogonal map of the last iteration stays.
+  virtual void finish(const IndexPairs& dictionary) { (void)dictionary; }
 
  private:
   Options options_;

@@ -95,6 +95,44 @@ TEST(Options, DocsShowDefaultsAndConstraints) {
   EXPECT_EQ(docs[4].constraint, "increasing");
 }
 
+// Presets (VecMap's modes): the named preset first, keys given beside it after.
+struct PresetOptions {
+  std::string mode = "quick";
+  std::int64_t rounds = 1;
+  double rate = 0.5;
+  static void declare(OptionSet<PresetOptions>& o) {
+    o.add("mode", &PresetOptions::mode, "a preset").choices({"quick", "thorough"});
+    o.add("rounds", &PresetOptions::rounds, "rounds").min(1);
+    o.add("rate", &PresetOptions::rate, "a rate");
+    o.presets("mode", &PresetOptions::mode,
+              {{"quick", [](PresetOptions& v) { v.rounds = 1, v.rate = 0.5; }},
+               {"thorough", [](PresetOptions& v) { v.rounds = 20, v.rate = 0.1; }}});
+  }
+};
+
+PresetOptions parse_preset(const std::string& yaml) {
+  return options_of<PresetOptions>().parse(parse_config_text(yaml, "p.yaml"), "method", "method 'p'");
+}
+
+TEST(Options, APresetSetsItsValuesAndKeysBesideItOverrideThemInAnyOrder) {
+  const auto thorough = parse_preset("{mode: thorough}");
+  EXPECT_EQ(thorough.rounds, 20);
+  EXPECT_EQ(thorough.rate, 0.1);
+  const auto overridden = parse_preset("{rounds: 3, mode: thorough}");  // the key before the preset still wins
+  EXPECT_EQ(overridden.rounds, 3);
+  EXPECT_EQ(overridden.rate, 0.1);
+  const auto quick = parse_preset("{rate: 0.9}");  // no mode: the default's preset
+  EXPECT_EQ(quick.rounds, 1);
+  EXPECT_EQ(quick.rate, 0.9);
+  try {
+    parse_preset("{mode: slowest}");
+    ADD_FAILURE() << "an unknown preset must be an error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("thorough"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("p.yaml:1"), std::string::npos) << e.what();
+  }
+}
+
 using testing::TempDir;
 
 struct PathOptions {

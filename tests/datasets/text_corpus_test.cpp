@@ -56,6 +56,12 @@ TEST(TextCorpus, OsisKeepsVerseWordsDropsKeysAndFootnotes) {
   const auto text = osis_to_text(imp);
   EXPECT_EQ(tokenize(text), (std::vector<std::string>{"in", "the", "beginning", "god", "created"}));
   EXPECT_EQ(text.find("Genesis"), std::string::npos);
+  // The keys align two translations; an empty verse (1:2 here) is left out.
+  const auto verses = osis_verses(imp + "$$$Genesis 1:3\r\nAnd God said\n");
+  ASSERT_EQ(verses.size(), 2u);
+  EXPECT_EQ(verses[0].first, "Genesis 1:1");
+  EXPECT_EQ(tokenize(verses[0].second), (std::vector<std::string>{"in", "the", "beginning", "god", "created"}));
+  EXPECT_EQ(verses[1].first, "Genesis 1:3");
 }
 
 TEST(TextCorpus, FortunesDropSeparators) {

@@ -3,6 +3,8 @@
 
 #include "methods/cross_lingual/alignment.h"
 
+#include <random>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -166,6 +168,57 @@ TEST(Alignment, ExportsTheCslsTranslationsOfTheMostFrequentWords) {
   const WordVectors mapped = read_vec(dir.file("run") + "/mapped.vec");
   EXPECT_EQ(mapped.size(), 1000);
   EXPECT_EQ(mapped.dim(), 20);
+}
+
+// MUSE's weights: idf(w) = max(1, log10(S / df(w))). Of 20 sentences, "a"
+// is in one (idf log10 20 = 1.30103, counted twice there) and "b" in all
+// (log10 1 = 0, so 1); "z" is not in the vocabulary.
+TEST(Alignment, IdfBagsMatchAHandComputedCase) {
+  std::vector<std::vector<std::string>> sentences{{"a", "z", "a", "b"}};
+  for (int i = 1; i < 20; ++i) sentences.push_back({"b"});
+  const auto bags = idf_bags(sentences, {"a", "b", "c"}).to_dense();
+  ASSERT_EQ(bags.sizes(), (std::vector<std::int64_t>{20, 3}));
+  EXPECT_NEAR(bags[0][0].item<double>(), 2 * std::log10(20.0), 1e-6);
+  EXPECT_NEAR(bags[0][1].item<double>(), 1.0, 1e-6);
+  EXPECT_EQ(bags[0][2].item<double>(), 0.0);
+  EXPECT_NEAR(bags[7].sum().item<double>(), 1.0, 1e-6);
+}
+
+// Sentences of the rotated vocabulary, line i of one file the word-for-word
+// translation of line i of the other: an exact map retrieves every query's
+// own translation; no map retrieves almost none.
+TEST(Alignment, SentenceRetrievalFindsTranslationsUnderAGoodMapOnly) {
+  RotatedVocabulary vocab;
+  std::string source_text, target_text;
+  std::mt19937_64 engine(5);
+  for (int line = 0; line < 300; ++line) {
+    for (int w = 0; w < 6; ++w) {
+      const auto row = 50 + static_cast<int>(engine() % 950);
+      source_text += "s" + std::to_string(row) + (w < 5 ? " " : "\n");
+      target_text += "t" + std::to_string(row) + (w < 5 ? " " : "\n");
+    }
+  }
+  const std::string sentences = "  sentences: {name: parallel_sentences, source: " + vocab.dir.write("s.txt", source_text) +
+                                ", target: " + vocab.dir.write("t.txt", target_text) + ", queries: 200}\n";
+  std::string experiment = vocab.experiment(1);
+  experiment.insert(experiment.find("optimizer:"), sentences);
+  const auto mapped = train_small(experiment, "{name: procrustes}");
+  const auto unmapped = train_small(experiment, "{name: no_mapping}");
+  EXPECT_EQ(final_metric(mapped, "sentences.queries"), 200.0);
+  EXPECT_EQ(final_metric(mapped, "sentences.p1_nn"), 100.0);
+  EXPECT_EQ(final_metric(mapped, "sentences.p1_csls"), 100.0);
+  EXPECT_LT(final_metric(unmapped, "sentences.p1_csls"), 10.0);
+  // Files that do not pair line by line are refused, naming both.
+  const std::string short_target = vocab.dir.write("short.txt", "t60 t61\n");
+  std::string broken = vocab.experiment(1);
+  broken.insert(broken.find("optimizer:"), "  sentences: {name: parallel_sentences, source: " +
+                                               vocab.dir.file("s.txt") + ", target: " + short_target + "}\n");
+  try {
+    const auto r = train_small(broken, "{name: procrustes}", 0, {}, false);
+    EXPECT_NE(r.message.find("300 lines but"), std::string::npos) << r.message;
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("300 lines but"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
