@@ -22,6 +22,14 @@ std::int64_t batch_rows(std::int64_t requested, std::int64_t columns) {
   return std::max<std::int64_t>(1, (std::int64_t{1} << 26) / std::max<std::int64_t>(1, columns));
 }
 
+/// Each word's row.
+std::unordered_map<std::string, std::int64_t> row_of(const std::vector<std::string>& words) {
+  std::unordered_map<std::string, std::int64_t> rows;
+  rows.reserve(words.size());
+  for (std::size_t i = 0; i < words.size(); ++i) rows.emplace(words[i], static_cast<std::int64_t>(i));
+  return rows;
+}
+
 }  // namespace
 
 torch::Tensor normalize_embeddings(torch::Tensor matrix, const std::vector<std::string>& steps) {
@@ -232,8 +240,7 @@ double mean_cosine_criterion(const torch::Tensor& mapped_source, const torch::Te
 }
 
 torch::Tensor idf_bags(const std::vector<std::vector<std::string>>& sentences, const std::vector<std::string>& vocabulary) {
-  std::unordered_map<std::string, std::int64_t> row;
-  for (std::size_t i = 0; i < vocabulary.size(); ++i) row.emplace(vocabulary[i], static_cast<std::int64_t>(i));
+  const auto row = row_of(vocabulary);
   std::unordered_map<std::int64_t, std::int64_t> document_frequency;
   for (const auto& sentence : sentences) {
     std::set<std::int64_t> words;
@@ -262,9 +269,7 @@ torch::Tensor idf_bags(const std::vector<std::vector<std::string>>& sentences, c
 
 IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>& pairs,
                           const WordVectorsData& source, const WordVectorsData& target) {
-  std::unordered_map<std::string, std::int64_t> s, t;
-  for (std::size_t i = 0; i < source.words.size(); ++i) s.emplace(source.words[i], static_cast<std::int64_t>(i));
-  for (std::size_t i = 0; i < target.words.size(); ++i) t.emplace(target.words[i], static_cast<std::int64_t>(i));
+  const auto s = row_of(source.words), t = row_of(target.words);
   IndexPairs out;
   for (const auto& [a, b] : pairs) {
     auto i = s.find(a);
@@ -275,8 +280,7 @@ IndexPairs to_index_pairs(const std::vector<std::pair<std::string, std::string>>
 }
 
 IndexPairs identical_strings(const WordVectorsData& source, const WordVectorsData& target, bool numerals_only) {
-  std::unordered_map<std::string, std::int64_t> t;
-  for (std::size_t i = 0; i < target.words.size(); ++i) t.emplace(target.words[i], static_cast<std::int64_t>(i));
+  const auto t = row_of(target.words);
   IndexPairs out;
   for (std::size_t i = 0; i < source.words.size(); ++i) {
     const auto& w = source.words[i];
@@ -318,10 +322,7 @@ void EmbeddingAlignment::setup(const SetupContext& ctx) {
   // Test: every gold translation of a source word counts (MUSE's protocol).
   std::map<std::string, std::vector<std::string>> gold_words;
   for (const auto& [s, t] : dictionary_->word_pairs.at("test")) gold_words[s].push_back(t);
-  std::unordered_map<std::string, std::int64_t> t_index;
-  for (std::size_t i = 0; i < target_data_->words.size(); ++i) t_index.emplace(target_data_->words[i], i);
-  std::unordered_map<std::string, std::int64_t> s_index;
-  for (std::size_t i = 0; i < source_data_->words.size(); ++i) s_index.emplace(source_data_->words[i], i);
+  const auto t_index = row_of(target_data_->words), s_index = row_of(source_data_->words);
   test_words_ = static_cast<std::int64_t>(gold_words.size());
   for (const auto& [s, targets] : gold_words) {
     auto si = s_index.find(s);

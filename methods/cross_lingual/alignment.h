@@ -23,6 +23,7 @@
 #include "core/options.h"
 #include "core/strategy.h"
 #include "datasets/crosslingual.h"
+#include "datasets/parallel_sentences.h"
 
 namespace graft {
 
