@@ -1,11 +1,23 @@
 #include "methods/cross_lingual/adversarial.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/registries.h"
 
 namespace graft {
+
+double muse_lr_scale(double scale, double criterion, double best, bool& shrink_next, double decay, double shrink,
+                     double floor) {
+  scale = std::max(floor, scale * decay);
+  if (criterion < best) {
+    if (shrink_next) scale = std::max(floor, scale * shrink);
+    shrink_next = true;
+  }
+  return scale;
+}
 
 void AdversarialAlignmentOptions::declare(OptionSet<AdversarialAlignmentOptions>& o) {
   using A = AdversarialAlignmentOptions;
@@ -25,6 +37,14 @@ void AdversarialAlignmentOptions::declare(OptionSet<AdversarialAlignmentOptions>
   o.add("refine_rounds", &A::refine_rounds, "Procrustes refinement rounds at the end (the run's last steps)").min(0);
   o.add("max_rank", &A::max_rank, "refinement: induce pairs among this many most frequent words").min(1);
   o.add("map_lr_factor", &A::map_lr_factor, "learning rate of W = this x the optimizer's (MUSE: both 0.1)").above(0.0);
+  o.add("lr_decay", &A::lr_decay, "the mapping's learning rate times this after each criterion check (MUSE: 0.98)")
+      .above(0.0)
+      .max(1.0);
+  o.add("lr_shrink", &A::lr_shrink,
+        "and times this after each check below the best but the first (MUSE: 0.5; 1 turns it off)")
+      .above(0.0)
+      .max(1.0);
+  o.add("min_lr_factor", &A::min_lr_factor, "decay and shrink stop at this fraction of the starting rate").above(0.0);
   o.add("restarts", &A::restarts,
         "split the adversarial steps into this many runs from random orthogonal maps; the criterion picks the best")
       .min(1);
@@ -83,7 +103,7 @@ StepReport AdversarialAlignment::train_step(StepContext& ctx) {
     const IndexPairs pairs = induce_dictionary(options_.max_rank);
     solve_procrustes(pairs);
     report.scalars["dictionary_pairs"] = static_cast<double>(pairs.size());
-    select(report);
+    select(report, false);
     if (ctx.step + 1 == ctx.total_steps) set_mapping(best_mapping_);
     return report;
   }
@@ -102,19 +122,24 @@ StepReport AdversarialAlignment::train_step(StepContext& ctx) {
     discriminator_->eval();  // as MUSE: no dropout while the mapping learns to fool it
     auto [logits, labels] = discriminate(true);
     const auto loss = options_.dis_lambda * torch::binary_cross_entropy_with_logits(logits, 1.0 - labels);
-    mapping_.mutable_grad() = torch::autograd::grad({loss}, {mapping_})[0].contiguous().clone();  // not a view: zero_grad detaches grads in place
+    // Scaled by MUSE's decayed rate; a clone, not a view: zero_grad detaches grads in place.
+    mapping_.mutable_grad() = (torch::autograd::grad({loss}, {mapping_})[0] * lr_scale_).contiguous();
     for (auto& p : discriminator_->parameters()) p.mutable_grad() = torch::Tensor();
     report.scalars["loss.mapping"] = loss.item<double>();
   }
+  report.scalars["map_lr_scale"] = lr_scale_;
   report.samples = 2 * options_.batch_size;
   if ((within + 1) % options_.select_every == 0 || within + 1 == restart_length_ || ctx.step + 1 == adversarial_steps_)
-    select(report);
+    select(report, true);
   return report;
 }
 
-void AdversarialAlignment::select(StepReport& report) {
+void AdversarialAlignment::select(StepReport& report, bool adversarial) {
   const double value = criterion(options_.select_rank);
   report.scalars["criterion"] = value;
+  if (adversarial)  // MUSE's update_lr at the end of an epoch, before its best-model check
+    lr_scale_ = muse_lr_scale(lr_scale_, value, best_criterion_, shrink_next_, options_.lr_decay, options_.lr_shrink,
+                              options_.min_lr_factor);
   if (value > best_criterion_) {
     best_criterion_ = value;
     torch::NoGradGuard no_grad;
@@ -127,6 +152,8 @@ void AdversarialAlignment::restart() {
   const std::int64_t d = mapping_.size(0);
   auto [q, r] = torch::linalg_qr(torch::randn({d, d}, torch::kFloat64));
   mapping_.copy_(q.to(mapping_.options()));
+  lr_scale_ = 1.0;  // a fresh run; the best criterion stays, across restarts
+  shrink_next_ = false;
   for (auto& module : discriminator_->modules(false))
     if (auto* linear = module->as<torch::nn::Linear>()) linear->reset_parameters();
 }
@@ -140,12 +167,16 @@ void AdversarialAlignment::after_update(StepContext&) {
 
 void AdversarialAlignment::save_extra(torch::serialize::OutputArchive& archive) const {
   archive.write("best_criterion", torch::tensor(best_criterion_, torch::kFloat64));
+  archive.write("lr_scale", torch::tensor({lr_scale_, shrink_next_ ? 1.0 : 0.0}, torch::kFloat64));
 }
 
 void AdversarialAlignment::load_extra(torch::serialize::InputArchive& archive) {
-  torch::Tensor value;
+  torch::Tensor value, scale;
   archive.read("best_criterion", value);
   best_criterion_ = value.item<double>();
+  archive.read("lr_scale", scale);
+  lr_scale_ = scale[0].item<double>();
+  shrink_next_ = scale[1].item<double>() > 0.5;
 }
 
 GRAFT_REGISTER_METHOD(AdversarialAlignment, "adversarial",

@@ -13,8 +13,14 @@
 // LeakyReLU 0.2, input dropout 0.1, smoothing 0.1, 5 discriminator steps,
 // batch 32, the 75,000 most frequent words, beta 0.001; SGD lr 0.1 is the
 // experiment's optimizer). MUSE's 5 epochs of 1,000,000 examples are
-// `steps:` in the experiment; its per-epoch learning-rate decay is not
-// applied (the schedule is the experiment's).
+// `steps:` in the experiment, and each `select_every` steps play its epoch:
+// after each criterion check the mapping's learning rate decays by
+// `lr_decay` (0.98), and from the second check whose criterion is below the
+// best on, it also shrinks by `lr_shrink` (0.5), down to `min_lr_factor`
+// (MUSE's update_lr, on the mapping only). Graft's optimizer owns the
+// learning rate, so the factor scales the mapping's gradient: the same
+// update for SGD without momentum (MUSE's), which is why these steps are
+// defined for it.
 //
 // Adversarial training can settle on a wrong local optimum (a permutation of
 // clusters); `restarts: N` splits the adversarial steps into N runs from a
@@ -37,8 +43,16 @@ struct AdversarialAlignmentOptions : AlignmentOptions {
   std::int64_t refine_rounds = 5, max_rank = 15000;
   std::int64_t restarts = 1;
   double map_lr_factor = 1.0;
+  double lr_decay = 0.98, lr_shrink = 0.5, min_lr_factor = 1e-5;
   static void declare(OptionSet<AdversarialAlignmentOptions>& o);
 };
+
+/// MUSE's update_lr at the end of an epoch, as a factor of the starting
+/// rate: times `decay`; and when `criterion` is below `best`, times `shrink`
+/// too if an earlier check was below the best already (`shrink_next`, set
+/// here); never below `floor`.
+double muse_lr_scale(double scale, double criterion, double best, bool& shrink_next, double decay, double shrink,
+                     double floor);
 
 class AdversarialAlignment : public EmbeddingAlignment {
  public:
@@ -55,13 +69,17 @@ class AdversarialAlignment : public EmbeddingAlignment {
   /// Discriminator logits for [mapped source batch; target batch] and the
   /// smoothed labels (source 1 - s, target s).
   std::pair<torch::Tensor, torch::Tensor> discriminate(bool mapping_grad);
-  void select(StepReport& report);
+  /// Computes the criterion and keeps the best W; in the adversarial phase
+  /// also decays (and on a falling criterion shrinks) the mapping's rate.
+  void select(StepReport& report, bool adversarial);
   void restart();
 
   Options options_;
   torch::nn::Sequential discriminator_{nullptr};
   torch::Tensor best_mapping_;   ///< registered buffer
   double best_criterion_ = -1e9;
+  double lr_scale_ = 1.0;        ///< MUSE's decay and shrink so far (this restart)
+  bool shrink_next_ = false;     ///< a criterion below the best was seen: the next one shrinks
   std::int64_t adversarial_steps_ = 0, restart_length_ = 0;
   bool mapping_step_ = false;
 };

@@ -57,6 +57,23 @@ TEST(Adversarial, RestartsAreEachJudgedByTheCriterion) {
   EXPECT_EQ(selected_at, (std::vector<std::int64_t>{99, 199, 299, 300}));
 }
 
+// MUSE's update_lr by hand: criteria 0.5, 0.6, 0.55, 0.58, 0.7 against the
+// best so far. Every check decays by 0.98; 0.55 is the first below the best
+// (no shrink yet), 0.58 the second (x 0.5).
+TEST(Adversarial, LearningRateDecaysAndShrinksAsMusesUpdateLr) {
+  bool shrink_next = false;
+  double scale = 1.0, best = -1e9;
+  std::vector<double> scales;
+  for (const double criterion : {0.5, 0.6, 0.55, 0.58, 0.7}) {
+    scale = muse_lr_scale(scale, criterion, best, shrink_next, 0.98, 0.5, 1e-5);
+    best = std::max(best, criterion);
+    scales.push_back(scale);
+  }
+  const std::vector<double> expected{0.98, 0.9604, 0.941192, 0.941192 * 0.98 * 0.5, 0.941192 * 0.98 * 0.5 * 0.98};
+  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(scales[i], expected[i], 1e-12) << i;
+  EXPECT_EQ(muse_lr_scale(2e-5, 0.1, 0.9, shrink_next, 0.98, 0.5, 1e-5), 1e-5);  // the floor
+}
+
 TEST(Adversarial, RefusesARunShorterThanItsRefinement) {
   RotatedVocabulary vocab;
   const auto r = train_small(vocab.experiment(3), "{name: adversarial, refine_rounds: 5}", 0, {}, false);
