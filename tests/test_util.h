@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -18,7 +19,21 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.h"
+
 namespace graft::testing {
+
+/// Runs `call`, which must throw an E (graft's Error unless told) whose
+/// message contains `expected`.
+template <class E = Error>
+void expect_error_containing(const std::function<void()>& call, const std::string& expected) {
+  try {
+    call();
+    ADD_FAILURE() << "no error; expected one containing: " << expected;
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
 
 /// A fresh folder under the system temp dir, removed when the object dies.
 class TempDir {

@@ -7,22 +7,16 @@
 
 #include "core/error.h"
 #include "core/registries.h"
+#include "tests/test_util.h"
 
 namespace graft {
 namespace {
 
+using testing::expect_error_containing;
+
 std::shared_ptr<DataSet> make_subset(const std::string& yaml, const std::string& domain = "target") {
   return dataset_registry().create(parse_config_text(yaml, "e.yaml"), "data." + domain,
                                    DataContext{3, "", domain});
-}
-
-void expect_subset_error(const std::function<void()>& call, const std::string& expected) {
-  try {
-    call();
-    FAIL() << "no error; expected one containing: " << expected;
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
 }
 
 TEST(ClassSubset, KeepsTheExamplesOfTheClassesListedWithTheirLabels) {
@@ -63,17 +57,17 @@ TEST(ClassSubset, KeepAndUnknownTogetherDropTheClassesBetween) {
 }
 
 TEST(ClassSubset, ErrorsNameTheFileTheKeyAndTheValidClasses) {
-  expect_subset_error([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [0, 7]}"); },
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [0, 7]}"); },
                       "e.yaml:1:51: data.target.keep[1]: 7 is not a class of 'blobs': its labels are 0..5");
-  expect_subset_error([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [1, 1]}"); },
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [1, 1]}"); },
                       "listed twice");
-  expect_subset_error([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [0, 1], unknown: [2]}"); },
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, of: {name: blobs}, keep: [0, 1], unknown: [2]}"); },
                       "class 2 is not kept");
-  expect_subset_error([] { make_subset("{name: class_subset, of: {name: blobs}, unknown: [0, 5]}"); },
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, of: {name: blobs}, unknown: [0, 5]}"); },
                       "the known classes (1, 2, 3, 4) must be 0..3");
-  expect_subset_error([] { make_subset("{name: class_subset, keep: [0]}"); }, "data.target.of:");
-  expect_subset_error([] { make_subset("{name: class_subset, of: {name: blobs, clases: 3}}"); }, "clases");
-  expect_subset_error(
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, keep: [0]}"); }, "data.target.of:");
+  expect_error_containing<ConfigError>([] { make_subset("{name: class_subset, of: {name: blobs, clases: 3}}"); }, "clases");
+  expect_error_containing<ConfigError>(
       [] { make_subset("{name: class_subset, of: {name: class_subset, of: {name: blobs}, unknown: [5]}, unknown: [4]}"); },
       "already open-set");
 }

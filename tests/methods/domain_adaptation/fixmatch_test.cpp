@@ -15,14 +15,7 @@
 namespace graft {
 namespace {
 
-void expect_fixmatch_error(const std::function<void()>& call, const std::string& expected) {
-  try {
-    call();
-    FAIL() << "no error; expected one containing: " << expected;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 /// Options with every strength of the strong view off.
 StrongAugmentOptions fixmatch_no_augmentation() {
@@ -90,12 +83,12 @@ TEST(FixMatch, GradientMatchesFiniteDifferencesAndSparesTheWeakView) {
 }
 
 TEST(FixMatch, RejectsLogitsOfDifferentShapesAndAThresholdOutsideZeroToOne) {
-  expect_fixmatch_error([] { fixmatch_loss(torch::zeros({4, 2}), torch::zeros({4, 3}), 0.9); },
+  expect_error_containing([] { fixmatch_loss(torch::zeros({4, 2}), torch::zeros({4, 3}), 0.9); },
                         "fixmatch: fixmatch_loss expects weak- and strong-view logits of one shape [batch, classes], "
                         "got [4, 2] and [4, 3]");
-  expect_fixmatch_error([] { fixmatch_loss(torch::zeros({4, 2}), torch::zeros({4, 2}), 1.5); },
+  expect_error_containing([] { fixmatch_loss(torch::zeros({4, 2}), torch::zeros({4, 2}), 1.5); },
                         "fixmatch: threshold must be in [0, 1], got 1.5");
-  expect_fixmatch_error([] { fixmatch_mask(torch::zeros({4}), 0.9); },
+  expect_error_containing([] { fixmatch_mask(torch::zeros({4}), 0.9); },
                         "fixmatch: expected weak-view logits [batch, classes], got [4]");
 }
 
@@ -257,10 +250,10 @@ TEST(FixMatch, VectorsGetGaussianNoiseAndFeatureDropout) {
 }
 
 TEST(FixMatch, StrongViewRejectsInputsItCannotAugment) {
-  expect_fixmatch_error([] { fixmatch_strong_augment(torch::zeros({4, 2, 3}), {}); },
+  expect_error_containing([] { fixmatch_strong_augment(torch::zeros({4, 2, 3}), {}); },
                         "fixmatch: the strong augmentation expects flat features [batch, features] or images "
                         "[batch, channels, height, width] of a floating type, got [4, 2, 3] Float");
-  expect_fixmatch_error([] { fixmatch_strong_augment(torch::zeros({4, 2}, torch::kInt64), {}); },
+  expect_error_containing([] { fixmatch_strong_augment(torch::zeros({4, 2}, torch::kInt64), {}); },
                         "got [4, 2] Long");
 }
 

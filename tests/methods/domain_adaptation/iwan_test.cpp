@@ -16,14 +16,7 @@
 namespace graft {
 namespace {
 
-void expect_iwan_error(const std::function<void()>& call, const std::string& expected) {
-  try {
-    call();
-    FAIL() << "no error; expected one containing: " << expected;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 // Partial adaptation on blobs: all six classes in the source, the target
 // rotated by 25 degrees with only classes 0, 1 and 2. A source-only head puts
@@ -118,13 +111,13 @@ TEST(Iwan, DomainLossGradientMatchesFiniteDifferencesAndSkipsTheWeights) {
 }
 
 TEST(Iwan, RejectsLogitsOfMoreThanOneOutputAndMismatchedWeights) {
-  expect_iwan_error([] { importance_weights(torch::zeros({4, 2})); },
+  expect_error_containing([] { importance_weights(torch::zeros({4, 2})); },
                     "iwan: importance_weights' source logits must be a non-empty [batch] or [batch, 1] of one domain "
                     "classifier's logits, got [4, 2]");
-  expect_iwan_error([] { importance_weights(torch::zeros({0})); }, "got [0]");
-  expect_iwan_error([] { iwan_domain_loss(torch::zeros({4}), torch::zeros({3, 3})); },
+  expect_error_containing([] { importance_weights(torch::zeros({0})); }, "got [0]");
+  expect_error_containing([] { iwan_domain_loss(torch::zeros({4}), torch::zeros({3, 3})); },
                     "iwan: iwan_domain_loss' target logits must be a non-empty [batch] or [batch, 1]");
-  expect_iwan_error([] { iwan_domain_loss(torch::zeros({4}), torch::zeros({3}), torch::ones({3})); },
+  expect_error_containing([] { iwan_domain_loss(torch::zeros({4}), torch::zeros({3}), torch::ones({3})); },
                     "iwan: iwan_domain_loss needs one weight per source row: 3 weights [3] for source logits [4]");
 }
 

@@ -15,14 +15,7 @@
 namespace graft {
 namespace {
 
-void expect_osbp_error(const std::function<void()>& call, const std::string& expected) {
-  try {
-    call();
-    FAIL() << "no error; expected one containing: " << expected;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error_containing;
 
 // Two known classes and the unknown one (K = 2, columns 0, 1, 2).
 // Row 1, logits (0, 0, 0): p_3 = 1/3, 1 - p_3 = 2/3.
@@ -104,12 +97,12 @@ TEST(Osbp, GradientMatchesFiniteDifferences) {
 }
 
 TEST(Osbp, RejectsLogitsWithoutAKnownClassAndBadArguments) {
-  expect_osbp_error([] { unknown_class_bce(torch::zeros({4}), 0.5); },
+  expect_error_containing([] { unknown_class_bce(torch::zeros({4}), 0.5); },
                     "osbp: unknown_class_bce expects target logits [batch, known classes + 1] with at least one "
                     "known class, got [4]");
-  expect_osbp_error([] { unknown_class_bce(torch::zeros({4, 1}), 0.5); }, "got [4, 1]");
-  expect_osbp_error([] { unknown_class_bce(torch::zeros({4, 3}), 1.5); }, "osbp: t must be in [0, 1], got 1.5");
-  expect_osbp_error([] { unknown_class_bce(torch::zeros({4, 3}), 0.5, -1.0); },
+  expect_error_containing([] { unknown_class_bce(torch::zeros({4, 1}), 0.5); }, "got [4, 1]");
+  expect_error_containing([] { unknown_class_bce(torch::zeros({4, 3}), 1.5); }, "osbp: t must be in [0, 1], got 1.5");
+  expect_error_containing([] { unknown_class_bce(torch::zeros({4, 3}), 0.5, -1.0); },
                     "osbp: log_offset must be >= 0, got -1");
 }
 

@@ -17,6 +17,8 @@
 namespace graft {
 namespace {
 
+using testing::expect_error_containing;
+
 namespace F = torch::nn::functional;
 
 /// Partial DA on blobs: the source has all 6 classes, the target only 0-2,
@@ -31,15 +33,6 @@ steps: 3000
 threads: 1
 checkpoint_every: 0
 )";
-
-void expect_pada_error(const std::function<void()>& call, const std::string& expected) {
-  try {
-    call();
-    FAIL() << "no error; expected one containing: " << expected;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-  }
-}
 
 // Two target examples, K = 3.
 //   T = 1:   softmax(ln 2, 0, 0) = (1/2, 1/4, 1/4), softmax(0, ln 2, 0) = (1/4, 1/2, 1/4);
@@ -157,18 +150,18 @@ TEST(Pada, LossGradientsMatchFiniteDifferences) {
 TEST(Pada, RejectsMismatchedShapesAndAnUnknownTargetWeight) {
   const auto logits = torch::zeros({4, 3});
   const auto labels = torch::zeros({4}, torch::kInt64);
-  expect_pada_error([&] { pada_classification_loss(logits, labels, torch::ones({2})); },
+  expect_error_containing([&] { pada_classification_loss(logits, labels, torch::ones({2})); },
                     "pada: expected one class weight per class (3), got [2]");
-  expect_pada_error([&] { pada_classification_loss(logits, torch::zeros({3}, torch::kInt64), torch::ones({3})); },
+  expect_error_containing([&] { pada_classification_loss(logits, torch::zeros({3}, torch::kInt64), torch::ones({3})); },
                     "pada: the classification loss expects logits [batch, classes] and labels [batch], got [4, 3] "
                     "and [3]");
-  expect_pada_error([&] { pada_mean_prediction(torch::zeros({0, 3}), 1.0); },
+  expect_error_containing([&] { pada_mean_prediction(torch::zeros({0, 3}), 1.0); },
                     "pada: the class weights need logits [examples, classes] of at least one example, got [0, 3]");
-  expect_pada_error([&] { pada_mean_prediction(logits, 0.0); }, "pada: temperature must be positive, got 0");
-  expect_pada_error([&] { pada_domain_loss(torch::zeros({5}), torch::ones({2}), torch::ones({2})); },
+  expect_error_containing([&] { pada_mean_prediction(logits, 0.0); }, "pada: temperature must be positive, got 0");
+  expect_error_containing([&] { pada_domain_loss(torch::zeros({5}), torch::ones({2}), torch::ones({2})); },
                     "pada: the domain loss expects domain logits [source rows + target rows] and one weight per "
                     "row, got [5], [2] and [2]");
-  expect_pada_error([&] { pada_target_weights(torch::ones({2}), 2, "mean"); }, "pada: target_weight 'mean'");
+  expect_error_containing([&] { pada_target_weights(torch::ones({2}), 2, "mean"); }, "pada: target_weight 'mean'");
 }
 
 TEST(Pada, BadOptionsAreConfigErrorsThatNameTheOption) {
