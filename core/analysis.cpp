@@ -26,24 +26,8 @@ namespace graft {
 
 std::vector<std::string> find_run_folders(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
-  std::set<fs::path> seen;
-  for (const auto& path : paths) {
-    if (!fs::exists(path)) throw Error(fmt::format("graft analyze: no such folder: {}", path));
-    std::vector<fs::path> found;
-    if (fs::exists(fs::path(path) / "run.h5")) {
-      found.push_back(path);
-    } else {
-      for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied))
-        if (entry.is_regular_file() && entry.path().filename() == "run.h5") found.push_back(entry.path().parent_path());
-    }
-    if (found.empty())
-      throw Error(fmt::format("graft analyze: {} holds no run.h5; give a run's folder (<output>/<name>/runs/<run>) "
-                              "or a results folder",
-                              path));
-    std::sort(found.begin(), found.end());
-    for (const auto& folder : found)
-      if (seen.insert(fs::weakly_canonical(folder)).second) out.push_back(folder.string());
-  }
+  for (const auto& file : find_run_records(paths, "graft analyze", "a run's folder (<output>/<name>/runs/<run>) or a results folder"))
+    out.push_back(fs::path(file).parent_path().string());
   return out;
 }
 

@@ -177,24 +177,10 @@ CollectedRuns collect_runs(const std::vector<std::string>& paths) {
   out.paths = paths;
   // Every record below the paths, once each, in path order.
   std::vector<fs::path> files;
-  std::set<fs::path> seen;  // a folder given twice, or with its parent, counts its runs once
-  for (const auto& path : paths) {
-    if (!fs::exists(path)) throw Error(fmt::format("graft report: no such file or folder: {}", path));
-    std::vector<fs::path> found;
-    if (fs::is_regular_file(path)) found.push_back(path);
-    else
-      for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied))
-        if (entry.is_regular_file() && entry.path().filename() == "run.h5") found.push_back(entry.path());
-    if (found.empty())
-      throw Error(fmt::format("graft report: {} holds no run.h5; give a results folder (<output>/<name>, as `graft "
-                              "run` prints it) or a run's folder",
-                              path));
-    std::sort(found.begin(), found.end());
-    for (const auto& file : found) {
-      const fs::path canonical = fs::weakly_canonical(file);
-      if (seen.insert(canonical).second) files.push_back(canonical);
-    }
-  }
+  for (const auto& file : find_run_records(paths, "graft report",
+                                           "a results folder (<output>/<name>, as `graft run` prints it) or a run's "
+                                           "folder"))
+    files.emplace_back(file);
   std::map<fs::path, RunRecord> records;
   std::vector<fs::path> results_folders;  // <folder>/runs/<id>/run.h5 beside <folder>/sweep.yaml or experiment.yaml
   std::set<fs::path> checked_folders;     // each folder's files are looked for once, not once per run

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -306,6 +307,32 @@ RunRecord read_run_record(const std::string& path) {
     for (const auto& domain : member_names(group)) r.classes[domain] = read_strings(group, domain, path);
   }
   return r;
+}
+
+std::vector<std::string> find_run_records(const std::vector<std::string>& paths, const std::string& command,
+                                          const std::string& what_to_give) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::set<fs::path> seen;  // a folder given twice, or with its parent, counts its runs once
+  for (const auto& path : paths) {
+    if (!fs::exists(path)) throw Error(fmt::format("{}: no such file or folder: {}", command, path));
+    std::vector<fs::path> found;
+    if (fs::is_regular_file(path)) {
+      found.push_back(path);
+    } else if (fs::exists(fs::path(path) / "run.h5")) {
+      found.push_back(fs::path(path) / "run.h5");
+    } else {
+      for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied))
+        if (entry.is_regular_file() && entry.path().filename() == "run.h5") found.push_back(entry.path());
+    }
+    if (found.empty()) throw Error(fmt::format("{}: {} holds no run.h5; give {}", command, path, what_to_give));
+    std::sort(found.begin(), found.end());
+    for (const auto& file : found) {
+      const fs::path canonical = fs::weakly_canonical(file);
+      if (seen.insert(canonical).second) out.push_back(canonical.string());
+    }
+  }
+  return out;
 }
 
 }  // namespace graft

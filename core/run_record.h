@@ -63,4 +63,12 @@ void write_run_record(const std::string& path, const RunRecord& record);
 /// Reads a record; throws graft::Error naming the file if it is not one.
 RunRecord read_run_record(const std::string& path);
 
+/// Every run.h5 at or below `paths` (a run.h5 itself, a run's folder, a
+/// results folder, or a folder above several), canonical, each once, in the
+/// order of the paths and sorted within each. `command` ("graft report")
+/// and `what_to_give` complete the error for a path that does not exist or
+/// holds no run.h5.
+std::vector<std::string> find_run_records(const std::vector<std::string>& paths, const std::string& command,
+                                          const std::string& what_to_give);
+
 }  // namespace graft
