@@ -506,47 +506,66 @@ int command_run(const std::vector<std::string>& args) {
 
 /// `graft report`: finished runs read back into the table, the files for a
 /// paper and the page to look at.
-int command_report(const std::vector<std::string>& args) {
+/// The words of `args` that are not flags, and each "--flag value" of
+/// `flags` (their defaults filled in); an unknown or valueless flag is an
+/// error naming `command` and the valid flags.
+struct PathsAndFlags {
   std::vector<std::string> paths;
-  std::map<std::string, std::string> flags{{"--metrics", ""}, {"--selection", ""}, {"--spread", "std"},
-                                           {"--variants", ""}, {"--format", "text"}, {"--out", ""}};
+  std::map<std::string, std::string> flags;
+};
+PathsAndFlags parse_paths_and_flags(const std::vector<std::string>& args, const std::string& command,
+                                    std::map<std::string, std::string> flags) {
+  PathsAndFlags out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i].rfind("--", 0) != 0) {
-      paths.push_back(args[i]);
+      out.paths.push_back(args[i]);
       continue;
     }
     if (!flags.count(args[i]))
-      throw graft::Error(fmt::format("graft report: unknown flag '{}'; {}", args[i],
+      throw graft::Error(fmt::format("{}: unknown flag '{}'; {}", command, args[i],
                                      graft::choices_hint(args[i], graft::keys_of(flags))));
-    if (i + 1 >= args.size()) throw graft::Error(fmt::format("graft report: {} needs a value", args[i]));
+    if (i + 1 >= args.size()) throw graft::Error(fmt::format("{}: {} needs a value", command, args[i]));
     flags[args[i]] = args[i + 1];
     ++i;
   }
+  out.flags = std::move(flags);
+  return out;
+}
+
+/// "a,b,,c" -> {a, b, c}.
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
+/// Throws naming `command`, the flag and the valid values unless `value` is one of them.
+void check_one_of(const std::string& command, const std::string& flag, const std::string& value,
+                  const std::vector<std::string>& valid) {
+  if (std::find(valid.begin(), valid.end(), value) == valid.end())
+    throw graft::Error(fmt::format("{}: {} '{}'; {}", command, flag, value, graft::choices_hint(value, valid)));
+}
+
+int command_report(const std::vector<std::string>& args) {
+  auto [paths, flags] = parse_paths_and_flags(args, "graft report",
+                                              {{"--metrics", ""}, {"--selection", ""}, {"--spread", "std"},
+                                               {"--variants", ""}, {"--format", "text"}, {"--out", ""}});
   if (paths.empty()) {
     std::cerr << "usage: graft report PATH... [--metrics M,..] [--selection S,..] [--spread std|se] [--variants A,B] "
                  "[--format text|markdown|csv|latex] [--out DIR]\n";
     return 2;
   }
-  auto list = [](const std::string& text) {
-    std::vector<std::string> items;
-    std::stringstream stream(text);
-    for (std::string item; std::getline(stream, item, ',');)
-      if (!item.empty()) items.push_back(item);
-    return items;
-  };
-  auto one_of = [](const std::string& flag, const std::string& value, const std::vector<std::string>& valid) {
-    if (std::find(valid.begin(), valid.end(), value) == valid.end())
-      throw graft::Error(fmt::format("graft report: {} '{}'; {}", flag, value, graft::choices_hint(value, valid)));
-  };
-  one_of("--spread", flags["--spread"], {"std", "se"});
-  one_of("--format", flags["--format"], {"text", "markdown", "csv", "latex"});
+  check_one_of("graft report", "--spread", flags["--spread"], {"std", "se"});
+  check_one_of("graft report", "--format", flags["--format"], {"text", "markdown", "csv", "latex"});
   graft::TableStyle style;
   style.spread = flags["--spread"] == "se" ? graft::TableStyle::Spread::se : graft::TableStyle::Spread::std;
 
   graft::CollectedRuns runs = graft::collect_runs(paths);
-  if (!flags["--metrics"].empty()) runs.report = list(flags["--metrics"]);
-  if (!flags["--selection"].empty()) runs.selection = list(flags["--selection"]);
-  if (!flags["--variants"].empty()) graft::keep_rows(runs, list(flags["--variants"]));
+  if (!flags["--metrics"].empty()) runs.report = comma_list(flags["--metrics"]);
+  if (!flags["--selection"].empty()) runs.selection = comma_list(flags["--selection"]);
+  if (!flags["--variants"].empty()) graft::keep_rows(runs, comma_list(flags["--variants"]));
   const graft::Summary summary = graft::summarize(runs);
 
   const std::string& format = flags["--format"];
@@ -575,21 +594,9 @@ int command_report(const std::vector<std::string>& args) {
 }
 
 int command_analyze(const std::vector<std::string>& args) {
-  std::vector<std::string> paths;
-  std::map<std::string, std::string> flags{{"--examples", "1000"}, {"--split", "test"}, {"--picture", "tsne"},
-                                           {"--perplexity", "30"}, {"--variants", ""}};
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i].rfind("--", 0) != 0) {
-      paths.push_back(args[i]);
-      continue;
-    }
-    if (!flags.count(args[i]))
-      throw graft::Error(fmt::format("graft analyze: unknown flag '{}'; {}", args[i],
-                                     graft::choices_hint(args[i], graft::keys_of(flags))));
-    if (i + 1 >= args.size()) throw graft::Error(fmt::format("graft analyze: {} needs a value", args[i]));
-    flags[args[i]] = args[i + 1];
-    ++i;
-  }
+  auto [paths, flags] = parse_paths_and_flags(args, "graft analyze",
+                                              {{"--examples", "1000"}, {"--split", "test"}, {"--picture", "tsne"},
+                                               {"--perplexity", "30"}, {"--variants", ""}});
   if (paths.empty()) {
     std::cerr << "usage: graft analyze PATH... [--examples N] [--split test|val|train] [--picture tsne|pca|none] "
                  "[--perplexity P] [--variants A,B]\n";
@@ -607,16 +614,10 @@ int command_analyze(const std::vector<std::string>& args) {
   options.perplexity = number("--perplexity", flags["--perplexity"], 1);
   options.split = flags["--split"];
   options.picture = flags["--picture"];
-  for (const auto& [flag, valid] : std::map<std::string, std::vector<std::string>>{
-           {"--split", {"test", "val", "train"}}, {"--picture", {"tsne", "pca", "none"}}})
-    if (std::find(valid.begin(), valid.end(), flags[flag]) == valid.end())
-      throw graft::Error(fmt::format("graft analyze: {} '{}'; {}", flag, flags[flag], graft::choices_hint(flags[flag], valid)));
-  std::set<std::string> variants;
-  for (std::stringstream list(flags["--variants"]); list.good();) {
-    std::string item;
-    std::getline(list, item, ',');
-    if (!item.empty()) variants.insert(item);
-  }
+  check_one_of("graft analyze", "--split", flags["--split"], {"test", "val", "train"});
+  check_one_of("graft analyze", "--picture", flags["--picture"], {"tsne", "pca", "none"});
+  const auto named = comma_list(flags["--variants"]);
+  const std::set<std::string> variants(named.begin(), named.end());
 
   std::vector<std::string> folders = graft::find_run_folders(paths);
   std::vector<graft::RunAnalysis> results;
