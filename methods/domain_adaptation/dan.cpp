@@ -14,6 +14,19 @@ torch::Tensor squared_distances(const torch::Tensor& rows) {
   return (squared_norms.unsqueeze(1) + squared_norms.unsqueeze(0) - 2.0 * rows.matmul(rows.t())).clamp_min(0.0);
 }
 
+torch::Tensor gaussian_kernel_family(const torch::Tensor& squared_distances, const torch::Tensor& bandwidth,
+                                     std::int64_t kernels, double multiplier) {
+  auto k = torch::zeros_like(squared_distances);
+  for (std::int64_t u = 0; u < kernels; ++u)
+    k = k + torch::exp(-squared_distances / (bandwidth * std::pow(multiplier, static_cast<double>(u - kernels / 2))));
+  return k;
+}
+
+torch::Tensor mmd_from_kernel(const torch::Tensor& kernel, std::int64_t n) {
+  return kernel.slice(0, 0, n).slice(1, 0, n).mean() + kernel.slice(0, n).slice(1, n).mean() -
+         2.0 * kernel.slice(0, 0, n).slice(1, n).mean();
+}
+
 torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, std::int64_t kernels,
                      double multiplier) {
   const std::int64_t n = source.size(0);
@@ -23,11 +36,7 @@ torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, s
   // kernels finite (all 1, MMD 0) instead of 0/0.
   const auto sigma =
       (distances.detach().sum() / static_cast<double>(joint.size(0) * (joint.size(0) - 1))).clamp_min(1e-12);
-  auto k = torch::zeros_like(distances);
-  for (std::int64_t u = 0; u < kernels; ++u)
-    k = k + torch::exp(-distances / (sigma * std::pow(multiplier, static_cast<double>(u - kernels / 2))));
-  return k.slice(0, 0, n).slice(1, 0, n).mean() + k.slice(0, n).slice(1, n).mean() -
-         2.0 * k.slice(0, 0, n).slice(1, n).mean();
+  return mmd_from_kernel(gaussian_kernel_family(distances, sigma, kernels, multiplier), n);
 }
 
 double Dan::weight_at(double progress) const {

@@ -20,6 +20,16 @@ namespace graft {
 /// JAN's; the diagonal has a finite gradient, unlike cdist's).
 torch::Tensor squared_distances(const torch::Tensor& rows);
 
+/// sum_u exp(-D / (bandwidth * multiplier^(u - kernels / 2))), u = 0..kernels-1:
+/// the family of Gaussian kernels around `bandwidth` on squared distances D
+/// (DAN's, and JAN's feature kernels).
+torch::Tensor gaussian_kernel_family(const torch::Tensor& squared_distances, const torch::Tensor& bandwidth,
+                                     std::int64_t kernels, double multiplier);
+
+/// The biased quadratic MMD^2 estimate from a kernel matrix over the rows
+/// [source (the first n); target]: E k(s, s') + E k(t, t') - 2 E k(s, t).
+torch::Tensor mmd_from_kernel(const torch::Tensor& kernel, std::int64_t n);
+
 /// Multi-kernel MMD^2 between [n, d] and [m, d] batches.
 torch::Tensor mk_mmd(const torch::Tensor& source, const torch::Tensor& target, std::int64_t kernels = 5,
                      double multiplier = 2.0);

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/registries.h"
-#include "methods/domain_adaptation/dan.h"  // squared_distances
+#include "methods/domain_adaptation/dan.h"  // squared_distances, the kernel family, the MMD estimate
 #include "methods/domain_adaptation/gradient_reversal.h"
 
 namespace graft {
@@ -50,11 +50,7 @@ torch::Tensor jmmd(const torch::Tensor& source_features, const torch::Tensor& so
   const torch::Tensor beta = kernels.feature_bandwidth > 0.0
                                  ? torch::scalar_tensor(kernels.feature_bandwidth, feature_distances.options())
                                  : feature_distances.detach().mean().clamp_min(1e-12);
-  auto feature_kernel = torch::zeros_like(feature_distances);
-  for (std::int64_t u = 0; u < kernels.kernels; ++u) {
-    const double scale = std::pow(kernels.multiplier, static_cast<double>(u - kernels.kernels / 2));
-    feature_kernel = feature_kernel + torch::exp(-feature_distances / (beta * scale));
-  }
+  const auto feature_kernel = gaussian_kernel_family(feature_distances, beta, kernels.kernels, kernels.multiplier);
   // Prediction kernel: one fixed bandwidth, as in TLlib's example. Predictions
   // lie on the simplex (squared distances in [0, 2]), so their scale does not
   // drift during training as the features' does.
@@ -62,9 +58,7 @@ torch::Tensor jmmd(const torch::Tensor& source_features, const torch::Tensor& so
       torch::exp(-squared_distances(torch::cat({source_predictions, target_predictions})) /
                  (2.0 * kernels.prediction_sigma * kernels.prediction_sigma));
   // The product kernel of the joint embedding.
-  const auto k = feature_kernel * prediction_kernel;
-  return k.slice(0, 0, n).slice(1, 0, n).mean() + k.slice(0, n).slice(1, n).mean() -
-         2.0 * k.slice(0, 0, n).slice(1, n).mean();
+  return mmd_from_kernel(feature_kernel * prediction_kernel, n);
 }
 
 double Jan::weight_at(double progress) const {
