@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -153,11 +154,13 @@ LinearMaps solve_mapping(const torch::Tensor& source, const torch::Tensor& targe
   if (recipe.map != "multistep") throw Error("method.map: '" + recipe.map + "'; valid: orthogonal, unconstrained, multistep");
   const std::int64_t dim = x.size(1);
   auto eye = torch::eye(dim, x.options());
-  auto [wx1, wx1_inverse] = recipe.whiten ? whitening(x, "source") : std::make_pair(eye, eye);
-  auto [wz1, wz1_inverse] = recipe.whiten ? whitening(z, "target") : std::make_pair(eye, eye);
+  // Plain variables, not structured bindings: lambdas below use them (C++17).
+  torch::Tensor wx1, wx1_inverse, wz1, wz1_inverse, wx2, singular, wz2_t;
+  std::tie(wx1, wx1_inverse) = recipe.whiten ? whitening(x, "source") : std::make_pair(eye, eye);
+  std::tie(wz1, wz1_inverse) = recipe.whiten ? whitening(z, "target") : std::make_pair(eye, eye);
   // (2) U S V^T = SVD(X~_d^T Z~_d): X~ U and Z~ V share one space.
-  auto [wx2, singular, wz2_t] = torch::linalg_svd(torch::matmul(torch::matmul(x, wx1).t(), torch::matmul(z, wz1)),
-                                                  /*full_matrices=*/false);
+  std::tie(wx2, singular, wz2_t) = torch::linalg_svd(torch::matmul(torch::matmul(x, wx1).t(), torch::matmul(z, wz1)),
+                                                     /*full_matrices=*/false);
   const auto wz2 = wz2_t.t();
   // Transforms applied from the right (rows times matrix), as VecMap writes them.
   auto tx = torch::matmul(wx1, wx2) * singular.pow(recipe.src_reweight).unsqueeze(0);   // (3) column scaling
