@@ -12,7 +12,9 @@
 //    process on its half, as PyTorch's DistributedDataParallel does; so is
 //    FixMatch's, whose strong views are drawn per process.
 
+#include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <ostream>
 #include <set>
@@ -107,9 +109,19 @@ TEST_P(EveryMethod, RunsDataParallelOnTwoProcesses) {
   const auto parallel = checkpoint_parameters(dir.file("two") + run_dir);
   ASSERT_FALSE(single.empty());
   ASSERT_EQ(single.size(), parallel.size());
-  for (const auto& [name, tensor] : single)
-    EXPECT_TRUE(torch::allclose(tensor, parallel.at(name), 1e-4, 1e-5))
-        << name << ": largest difference " << (tensor - parallel.at(name)).abs().max().item<double>();
+  // Two processes average two half-batch gradients where one process takes
+  // the whole batch's: equal in exact arithmetic, and the rounding compounds
+  // over the 60 steps. Measured largest difference: below 1e-5 on an Intel
+  // Xeon; 1.9e-5 (DANN) on an AMD EPYC with OpenBLAS's Haswell
+  // kernels. A wrong reduction (a sum, a process's data lost) moves weights by
+  // far more than 1e-4.
+  double largest = 0.0;
+  for (const auto& [name, tensor] : single) {
+    const double difference = (tensor - parallel.at(name)).abs().max().item<double>();
+    largest = std::max(largest, difference);
+    EXPECT_TRUE(torch::allclose(tensor, parallel.at(name), 1e-3, 1e-4)) << name << ": largest difference " << difference;
+  }
+  std::cout << "parallel vs one process, " << c.name << ": largest difference " << largest << std::endl;
 }
 
 INSTANTIATE_TEST_SUITE_P(DomainAdaptation, EveryMethod, ::testing::ValuesIn(every_da_method()),
