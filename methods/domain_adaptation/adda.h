@@ -11,14 +11,16 @@
 //   each step first updates the discriminator D, then Mt:
 //     min_D  L_advD = -E_xs log D(Ms(xs)) - E_xt log(1 - D(Mt(xt)))   (eq. 9, second line)
 //     min_Mt L_advM = -E_xt log D(Mt(xt))                              (eq. 9, third line)
-//   (the inverted-label loss of eq. 6, which gives Mt strong gradients while
+//   (the inverted-label loss of eq. 7, which gives Mt strong gradients while
 //   D still wins), each an optimizer step of its own parameter groups
 //   (StepContext::update).
 // Evaluation: the source domain with Ms and C (the source model), every other
 // domain with Mt and C once adaptation has begun (Ms and C before).
 // The paper's discriminator for digits: 500-500 ReLU layers (`domain_hidden`).
-// The equation numbers above are as recalled from the paper; no copy of it was
-// reachable to check them against, so cite the formula, not the number.
+// Equation numbers: eq. 9 is how a thread on the authors' tracker (erictzeng/
+// adda issue 1) cites the three-line objective; eq. 7 (eq. 6 is the minimax
+// loss L_advM = -L_advD) follows a secondary summary's numbering of the CVPR
+// paper. The paper itself was not reachable: cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 

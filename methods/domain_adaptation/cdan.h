@@ -3,12 +3,15 @@
 // The domain classifier sees the multilinear map h = f (x) g of the features f
 // and the class predictions g = softmax(logits) (eq. 4), so it aligns the
 // joint distribution of features and predictions. With `entropy: true`
-// (CDAN+E, eq. 7) each example is weighted by w = 1 + exp(-H(g)), normalised
+// (CDAN+E, eq. 9) each example is weighted by w = 1 + exp(-H(g)), normalised
 // to mean 1 within the batch, so confident predictions count more. When
 // C x d exceeds `random_dim`, the randomized multilinear map
 // (R_f f) .* (R_g g) / sqrt(random_dim) with fixed Gaussian R_f, R_g (eq. 6)
 // stands in for the outer product. The gradient reaches the features through
 // a gradient-reversal layer with DANN's lambda schedule.
+// Eq. 9 for the entropy-conditioned objective is how a Dec 2018 thread on the
+// authors' tracker (thuml/CDAN issue 2) cites the paper; eq. 4 and 6 were not
+// checked against its text.
 
 #include "methods/domain_adaptation/dann.h"
 

@@ -27,8 +27,9 @@
 //
 // An out-of-tree plugin version of this method is the worked example in
 // docs/examples/mcc_plugin; the two share no code.
-// The equation numbers above are as recalled from the paper; no copy of it was
-// reachable to check them against, so cite the formula, not the number.
+// The equation numbers above agree with a secondary summary's numbering of
+// arXiv:1912.03699v3; the paper itself was not reachable to check them
+// against, so cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 

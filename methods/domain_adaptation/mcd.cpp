@@ -55,13 +55,13 @@ StepReport Mcd::train_step(StepContext& ctx) {
   (a.task + options_.entropy_weight * a.entropy).backward();
   ctx.update({});
 
-  // B: the classifiers find the target examples they disagree on (eq. 3-4);
+  // B: the classifiers find the target examples they disagree on (eq. 4-5);
   // G's features are held fixed.
   const Terms b = terms_of(features_of(inputs).detach());
   (b.task + options_.entropy_weight * b.entropy - options_.weight * b.discrepancy).backward();
   ctx.update({"label_head", "second_head"});
 
-  // C: G makes them agree on the target (eq. 5); only G's groups step.
+  // C: G makes them agree on the target (eq. 6); only G's groups step.
   double generator = 0;
   for (std::int64_t k = 0; k < options_.num_k; ++k) {
     const auto features = features_of(target.inputs);

@@ -8,8 +8,8 @@
 //   d(p1, p2) = (1/K) sum_k |p1_k - p2_k|                          (eq. 1)
 // averaged over the target batch. Every training step has three updates:
 //   A: G, F1, F2 minimise L(Xs, Ys), both classifiers' cross-entropy  (eq. 2)
-//   B: F1, F2 minimise L(Xs, Ys) - d(Xt)  with G fixed               (eq. 3-4)
-//   C: G minimises d(Xt), num_k times, with F1, F2 fixed              (eq. 5)
+//   B: F1, F2 minimise L(Xs, Ys) - d(Xt)  with G fixed               (eq. 4-5)
+//   C: G minimises d(Xt), num_k times, with F1, F2 fixed              (eq. 6)
 // each an optimizer step of its own parameter groups (StepContext::update:
 // averaged across processes, at the scheduled learning rate). As TLlib's
 // example (examples/domain_adaptation/image_classification/mcd.py), A and B
@@ -17,8 +17,9 @@
 // paper; `entropy_weight: 0` removes it), and the discrepancy has a weight
 // (TLlib's trade_off, 1). The paper's digits runs use num_k = 4.
 // The model evaluated is the two classifiers' mean probability.
-// The equation numbers above are as recalled from the paper; no copy of it was
-// reachable to check them against, so cite the formula, not the number.
+// The equation numbers above follow a secondary summary's numbering of the
+// paper (eq. 3 defines L, eq. 5 the expected discrepancy L_adv(Xt)); the paper
+// itself was not reachable: cite the formula, not the number.
 
 #include "methods/domain_adaptation/adaptation.h"
 
