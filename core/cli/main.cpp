@@ -101,6 +101,25 @@ Overrides use the file's key paths: graft run exp.yaml steps=200 method.gamma=5
 
 std::string plural_kind(const std::string& kind) { return kind + "s"; }
 
+/// The entries of kUsage for one command (each "  graft COMMAND ..." line with
+/// the indented lines under it), so that `graft COMMAND --help` answers with
+/// what that command takes; "" for a command kUsage does not list.
+std::string usage_of(const std::string& command) {
+  std::stringstream lines(kUsage);
+  std::string out;
+  bool inside = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  graft ", 0) == 0) {
+      const std::string rest = line.substr(8);
+      inside = rest.rfind(command, 0) == 0 && (rest.size() == command.size() || rest[command.size()] == ' ');
+    } else if (line.rfind("   ", 0) != 0) {
+      inside = false;  // a blank or unindented line ends an entry
+    }
+    if (inside) out += line + '\n';
+  }
+  return out;
+}
+
 /// What a result depends on besides its seed: the machine's kernel paths.
 int command_info(const std::vector<std::string>& args) {
   const auto paths = graft::supported_cpu_capabilities();
@@ -650,6 +669,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   args.erase(args.begin());
+  const std::string usage = usage_of(command);  // "" for an unknown command: its error comes below
+  if (!usage.empty() && std::find_if(args.begin(), args.end(), [](const std::string& a) {
+                          return a == "--help" || a == "-h";
+                        }) != args.end()) {
+    std::cout << "usage:\n" << usage;
+    return 0;
+  }
   try {
     // Every command starts on the default thread plan (what this process may
     // use, OMP_NUM_THREADS, one BLAS thread): libtorch's own default ignores
