@@ -98,6 +98,10 @@ struct ExperimentSettings {
 };
 
 const std::vector<std::string> kExpansionKeys{"variants", "grid"};
+/// Keys of the whole table and its folder, read once from the top of the
+/// file: a variant that set one would be silently ignored (or split the sweep).
+const std::vector<std::string> kExperimentWideKeys{"name", "output", "report", "selection", "delta_m", "columns",
+                                                   "plugins"};
 
 std::string sanitize(const std::string& text) {
   std::string out;
@@ -293,6 +297,12 @@ Experiment load_experiment(const std::string& file, const std::vector<std::strin
       for (const auto& key : kExpansionKeys)
         if (entry.value.find(key))
           config_fail(*entry.value.find(key), "variants." + entry.key + "." + key, "variants cannot nest");
+      for (const auto& key : kExperimentWideKeys)
+        if (entry.value.find(key))
+          config_fail(*entry.value.find(key), "variants." + entry.key + "." + key,
+                      fmt::format("`{}:` belongs to the whole experiment (one table, one results folder), not to a "
+                                  "variant; set it at the top of the file",
+                                  key));
       variants.emplace_back(entry.key, entry.value);
     }
   }

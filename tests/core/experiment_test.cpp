@@ -97,6 +97,20 @@ TEST(Experiment, NoSeedsAndANameThatIsAPathAreErrors) {
   }
 }
 
+// Once accepted: a variant's own `report:` was copied into its runs while the
+// table took the first run's, so the variant's choice was silently ignored.
+TEST(Experiment, AVariantCannotSetWhatBelongsToTheWholeExperiment) {
+  TempDir dir;
+  for (const char* key : {"report: [target.test_acc]", "selection: [source.val_acc]", "name: other",
+                          "output: elsewhere"}) {
+    const auto path = dir.write("e.yaml", std::string(kBase) + "variants:\n  so:\n    method: {name: source_only}\n    " +
+                                              key + "\n  dann: {}\n");
+    const std::string field = std::string(key).substr(0, std::string(key).find(':'));
+    for (const std::string& expected : {path + ":12:", "variants.so." + field, std::string("set it at the top")})
+      testing::expect_error_containing<ConfigError>([&] { load_experiment(path, {}); }, expected);
+  }
+}
+
 TEST(Experiment, ANamedGridAxisAppliesItsPointsAndCanBeShownAsColumns) {
   TempDir dir;
   const auto path = dir.write("e.yaml", std::string(kBase) +
