@@ -13,42 +13,20 @@ on the same OpenBLAS:
   /usr/bin/python3 experiments/bench/alignment_speed_peer.py FOLDER
 
 Prints P@1 and the seconds of each step; the caller measures peak memory."""
+import os
 import sys
 import time
 
 import numpy as np
 
-K = 10
-
-
-def rows_for(columns):
-    """Rows per batch of similarities: a float32 block near 256 MB, graft's bound."""
-    return max(1, (1 << 26) // columns)
-
-
-def unit(m):
-    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-8)
-
-
-def normalize(m):
-    m = unit(m)
-    m -= m.mean(0, keepdims=True)
-    return unit(m)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from embedding_peer import mean_topk, normalize, rows_for, unit  # noqa: E402
 
 
 def procrustes(x, z, pairs):
     s, t = pairs[:, 0], pairs[:, 1]
     u, _, vt = np.linalg.svd(z[t].astype(np.float64).T.dot(x[s].astype(np.float64)))
     return u.dot(vt).astype(np.float32)  # W: mapped = x W^T
-
-
-def mean_topk(queries, keys):
-    out = np.empty(len(queries), dtype=np.float32)
-    rows = rows_for(len(keys))
-    for i in range(0, len(queries), rows):
-        sim = queries[i : i + rows].dot(keys.T)
-        out[i : i + rows] = np.partition(sim, -K, axis=1)[:, -K:].mean(1)
-    return out
 
 
 def mutual_csls(mapped, target, max_rank):

@@ -16,7 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from peer_common import Reverse, Stream, unsealed
+from peer_common import Reverse, Stream
+from sealed_file import unsealed
 
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()

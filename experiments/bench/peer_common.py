@@ -2,22 +2,7 @@
 resnet50_step_pytorch.py): the gradient-reversal layer and an endless batch
 stream that draws as graft's BatchStream does. Imported from the scripts'
 own folder, which Python puts first on the import path."""
-import struct
-import zlib
-
 import torch
-
-
-def unsealed(data, name):
-    """The content of a file graft sealed (core/sealed_file.h: "GRAFTSF1", the
-    content's length as uint64, its CRC-32, padding; 24 bytes), checked."""
-    if data[:8] != b"GRAFTSF1":
-        return data  # written before graft sealed its files
-    length, crc = struct.unpack_from("<QI", data, 8)
-    content = data[24:]
-    if len(content) != length or zlib.crc32(content) != crc:
-        raise SystemExit(f"{name}: damaged (its seal does not match); delete it and let graft rebuild it")
-    return content
 
 
 class Reverse(torch.autograd.Function):

@@ -14,7 +14,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_common import unsealed  # noqa: E402
+from embedding_peer import mean_topk, normalize, unit  # noqa: E402
+from sealed_file import unsealed  # noqa: E402
 
 
 def read_vec(path):
@@ -32,12 +33,6 @@ def read_vec(path):
 def read_pairs(path):
     text = unsealed(open(path, "rb").read(), path).decode("utf-8")
     return [tuple(line.split()) for line in text.splitlines() if line.strip()]
-
-
-def normalize(m):
-    m = m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-8)
-    m = m - m.mean(0, keepdims=True)
-    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-8)
 
 
 def whitening(m):
@@ -71,21 +66,12 @@ def solve(x, z, src, trg, step):
     return xw, zw
 
 
-def topk_mean(queries, keys, k, rows=2048):
-    out = np.empty(len(queries))
-    for i in range(0, len(queries), rows):
-        sim = queries[i : i + rows].dot(keys.T)
-        out[i : i + rows] = -np.partition(-sim, k - 1, axis=1)[:, :k].mean(1)
-    return out
-
-
 def score(xw, zw, queries, gold, k=10):
-    s = xw / np.maximum(np.linalg.norm(xw, axis=1, keepdims=True), 1e-8)
-    t = zw / np.maximum(np.linalg.norm(zw, axis=1, keepdims=True), 1e-8)
+    s, t = unit(xw), unit(zw)
     q = s[queries]
     sim = q.dot(t.T)
-    r_t = topk_mean(t, s, k)
-    csls = 2 * sim - topk_mean(q, t, k)[:, None] - r_t[None, :]
+    r_t = mean_topk(t, s, k)
+    csls = 2 * sim - mean_topk(q, t, k)[:, None] - r_t[None, :]
     hits = lambda best: 100.0 * np.mean([b in g for b, g in zip(best, gold)])
     return hits(csls.argmax(1)), hits(sim.argmax(1))
 
