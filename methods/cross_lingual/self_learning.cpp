@@ -208,7 +208,11 @@ StepReport SelfLearning::train_step(StepContext& ctx) {
     const auto s = mapped_source().narrow(0, 0, c);
     const auto t = target_.narrow(0, 0, c);
     // The one [c, c] matrix of the iteration; the induction reads it twice.
-    const auto sim = torch::matmul(s, t.t()).to(torch::kCPU, torch::kFloat32);
+    if (!similarity_.defined() || similarity_.size(0) != c || similarity_.options().dtype() != s.options().dtype() ||
+        similarity_.device() != s.device())
+      similarity_ = torch::empty({c, c}, s.options());
+    torch::mm_out(similarity_, s, t.t());
+    const auto sim = similarity_.to(torch::kCPU, torch::kFloat32);
     // The drop pattern's seed comes from the run's generator, so a resumed run draws the same.
     const auto seed = static_cast<std::uint64_t>(torch::randint(std::int64_t{1} << 62, {1}, torch::kInt64).item<std::int64_t>());
     const auto induced = induce_stochastic_csls(sim, common_.csls_k, keep_prob_, seed);
@@ -222,6 +226,7 @@ StepReport SelfLearning::train_step(StepContext& ctx) {
     if (iteration_ - last_improvement_ > options_.stochastic_interval) {
       if (keep_prob_ >= 1.0) {
         converged_ = true;
+        similarity_ = torch::Tensor();  // no iteration needs it again
         finish(dictionary_pairs_);  // VecMap: the last solve on the last dictionary
       }
       keep_prob_ = std::min(1.0, options_.stochastic_multiplier * keep_prob_);

@@ -101,6 +101,10 @@ class SelfLearning : public EmbeddingAlignment {
   double keep_prob_ = 0.1, best_objective_ = -1e9;
   std::int64_t iteration_ = 0, last_improvement_ = 0;
   bool converged_ = false;
+  /// The iteration's [cutoff, cutoff] similarities, kept between iterations:
+  /// a fresh 1.6 GB matrix each time came page-faulted and zeroed by the
+  /// kernel. Released once converged; not part of a checkpoint.
+  torch::Tensor similarity_;
 };
 
 }  // namespace graft

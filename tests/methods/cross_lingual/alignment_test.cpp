@@ -30,6 +30,24 @@ TEST(AlignmentOutcome, ProcrustesRecoversAKnownOrthogonalMapExactly) {
   EXPECT_TRUE(torch::allclose(torch::matmul(w, w.t()), torch::eye(12, torch::kFloat64), 1e-10, 1e-10));
 }
 
+// The similarity blocks reuse one buffer; a last block shorter than the
+// others (7 rows in blocks of 3) and a key set of another size must give
+// what one unblocked product gives (values to float rounding: BLAS may take
+// another kernel for a one-row block; the rankings exactly).
+TEST(Alignment, BlockedSimilaritiesMatchTheUnblockedOnes) {
+  torch::manual_seed(3);
+  const auto q = torch::randn({7, 5});
+  const auto k = torch::randn({11, 5});
+  const auto r_q = mean_topk_similarity(q, k, 3);
+  const auto r_k = mean_topk_similarity(k, q, 3);
+  EXPECT_TRUE(torch::allclose(mean_topk_similarity(q, k, 3, /*rows=*/3), r_q, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(mean_topk_similarity(k, q, 3, /*rows=*/3), r_k, 1e-6, 1e-6));
+  const auto expected = std::get<1>((2 * torch::matmul(q, k.t()) - r_q.unsqueeze(1) - r_k.unsqueeze(0)).topk(4, 1));
+  EXPECT_TRUE(torch::equal(retrieve(q, k, 4, "csls", r_q, r_k, /*rows=*/3), expected));
+  EXPECT_TRUE(torch::equal(retrieve(q, k, 4, "nn", {}, {}, /*rows=*/3), std::get<1>(torch::matmul(q, k.t()).topk(4, 1))));
+  EXPECT_EQ(induce_mutual_csls(q, k, 7, 3, /*rows=*/3), induce_mutual_csls(q, k, 7, 3));
+}
+
 TEST(Alignment, CslsMatchesAHandComputedCase) {
   // Unit vectors in 2-D at angles (degrees): queries 0 and 90; keys 10, 20, 80.
   auto unit = [](double deg) {
