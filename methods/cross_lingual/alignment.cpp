@@ -48,15 +48,16 @@ torch::Tensor normalize_embeddings(torch::Tensor matrix, const std::vector<std::
 
 namespace {
 
-/// Row blocks of queries x keys^T written into one buffer of `step` rows,
-/// allocated once per loop. A fresh block per iteration (256 MB by default)
+/// Row blocks of `total` queries x keys^T written into one buffer of
+/// min(step, total) rows, allocated once per loop. A fresh block per iteration (256 MB by default)
 /// came from the kernel each time, page-faulted and zeroed: a quarter of the
 /// time of Procrustes + refinement + evaluation at 100,000 words (perf), the
 /// same products otherwise. The values are those of torch::matmul.
 class SimilarityBlocks {
  public:
-  SimilarityBlocks(const torch::Tensor& keys, std::int64_t step, const torch::TensorOptions& options)
-      : keys_t_(keys.t()), buffer_(torch::empty({std::max<std::int64_t>(step, 1), keys.size(0)}, options)) {}
+  SimilarityBlocks(const torch::Tensor& keys, std::int64_t step, std::int64_t total, const torch::TensorOptions& options)
+      : keys_t_(keys.t()),
+        buffer_(torch::empty({std::max<std::int64_t>(std::min(step, total), 1), keys.size(0)}, options)) {}
   /// queries [m, d] (m <= step) times keys^T: a view of the buffer, valid until the next call.
   torch::Tensor operator()(const torch::Tensor& queries) {
     auto block = buffer_.narrow(0, 0, queries.size(0));
@@ -73,10 +74,10 @@ class SimilarityBlocks {
 torch::Tensor mean_topk_similarity(const torch::Tensor& queries, const torch::Tensor& keys, std::int64_t k,
                                    std::int64_t rows) {
   torch::NoGradGuard no_grad;
-  const std::int64_t n = queries.size(0), step = std::min(batch_rows(rows, keys.size(0)), std::max<std::int64_t>(n, 1));
+  const std::int64_t n = queries.size(0), step = batch_rows(rows, keys.size(0));
   k = std::min<std::int64_t>(k, keys.size(0));
   auto out = torch::empty({n}, queries.options());
-  SimilarityBlocks similarity(keys, step, queries.options());
+  SimilarityBlocks similarity(keys, step, n, queries.options());
   for (std::int64_t i = 0; i < n; i += step) {
     const auto block = queries.narrow(0, i, std::min(step, n - i));
     out.narrow(0, i, block.size(0)).copy_(std::get<0>(similarity(block).topk(k, 1)).mean(1));
@@ -91,10 +92,10 @@ torch::Tensor retrieve(const torch::Tensor& queries, const torch::Tensor& keys, 
   if (method != "nn" && method != "csls") throw Error("retrieval method '" + method + "'; valid: nn, csls");
   if (method == "csls" && (!r_queries.defined() || !r_keys.defined()))
     throw Error("CSLS retrieval needs the neighbourhood terms r_queries and r_keys");
-  const std::int64_t n = queries.size(0), step = std::min(batch_rows(rows, keys.size(0)), std::max<std::int64_t>(n, 1));
+  const std::int64_t n = queries.size(0), step = batch_rows(rows, keys.size(0));
   k = std::min<std::int64_t>(k, keys.size(0));
   auto out = torch::empty({n, k}, torch::kInt64);
-  SimilarityBlocks similarity(keys, step, queries.options());
+  SimilarityBlocks similarity(keys, step, n, queries.options());
   for (std::int64_t i = 0; i < n; i += step) {
     const std::int64_t m = std::min(step, n - i);
     auto scores = similarity(queries.narrow(0, i, m));
@@ -235,11 +236,11 @@ IndexPairs induce_mutual_csls(const torch::Tensor& mapped_source, const torch::T
   // CSLS(x, y) = 2 cos - r_s(x) - r_t(y) is one matrix for both directions:
   // one pass over it in row blocks gives the forward best per row and, by a
   // running maximum, the backward best per column.
-  const std::int64_t ns = s.size(0), nt = t.size(0), step = std::min(batch_rows(rows, nt), std::max<std::int64_t>(ns, 1));
+  const std::int64_t ns = s.size(0), nt = t.size(0), step = batch_rows(rows, nt);
   auto forward = torch::empty({ns}, torch::kInt64);
   auto best_score = torch::full({nt}, -std::numeric_limits<float>::infinity(), s.options());
   auto best_row = torch::zeros({nt}, torch::kInt64);
-  SimilarityBlocks similarity(t, step, s.options());
+  SimilarityBlocks similarity(t, step, ns, s.options());
   for (std::int64_t i = 0; i < ns; i += step) {
     const std::int64_t m = std::min(step, ns - i);
     auto scores = similarity(s.narrow(0, i, m));
