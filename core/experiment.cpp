@@ -65,7 +65,7 @@ struct ExperimentSettings {
     o.add("log_every", &S::log_every, "record training scalars every N steps").min(1);
     o.add("device", &S::device, "auto, cpu, cuda or cuda:N");
     o.add("threads", &S::threads, "libtorch intra-op threads (0: OMP_NUM_THREADS if set, else every core)").min(0);
-    o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: one; raise it with threads: 1 for MLPs)").min(0);
+    o.add("blas_threads", &S::blas_threads, "OpenBLAS threads (0: one, or as many as libtorch for methods whose work is matrix products; raise it with threads: 1 for MLPs)").min(0);
     o.add("workers", &S::workers,
           "threads decoding and transforming data read from disk (0: the training thread); the inputs do not "
           "depend on it")

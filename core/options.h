@@ -282,6 +282,14 @@ class OptionSet {
       return *this;
     }
 
+    /// The type `graft describe` shows, for an option kept as a raw node
+    /// (ConfigNode, shown as "map") whose null default means something
+    /// but whose value is, say, a list of labels.
+    Field& shown_as(std::string type) {
+      shown_type_ = std::move(type);
+      return *this;
+    }
+
     /// Text for people, not a setting (a hint shown in errors): left out of
     /// resolved configs, so out of a run's identity too.
     Field& not_saved() {
@@ -320,7 +328,7 @@ class OptionSet {
       std::string def = OptionTraits<V>::dump(defaults.*member_).to_yaml();
       while (!def.empty() && (def.back() == '\n' || def.back() == ' ')) def.pop_back();
       while (!def.empty() && def.front() == ' ') def.erase(def.begin());
-      return {key_, OptionTraits<V>::type(), def, constraint, help_};
+      return {key_, shown_type_.empty() ? std::string(OptionTraits<V>::type()) : shown_type_, def, constraint, help_};
     }
 
    private:
@@ -368,6 +376,7 @@ class OptionSet {
     std::vector<std::string> choices_;
     std::optional<PathKind> path_kind_;
     std::string T::*under_ = nullptr;
+    std::string shown_type_;  ///< set by shown_as
     bool saved_ = true;
     bool increasing_ = false;
     std::function<bool(const T&)> is_default_;  ///< set by saved_unless_default

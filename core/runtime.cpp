@@ -67,11 +67,11 @@ int omp_num_threads_from_environment() {
 
 }  // namespace
 
-ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads) {
+ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads, bool matrix_product_work) {
   ThreadPlan plan;
   const int from_environment = omp_num_threads_from_environment();
   plan.torch_threads = threads > 0 ? static_cast<int>(threads) : from_environment > 0 ? from_environment : available_cores();
-  plan.blas_threads = blas_threads > 0 ? static_cast<int>(blas_threads) : 1;
+  plan.blas_threads = blas_threads > 0 ? static_cast<int>(blas_threads) : matrix_product_work ? plan.torch_threads : 1;
   return plan;
 }
 

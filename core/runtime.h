@@ -18,9 +18,10 @@ struct ThreadPlan {
 /// threads oversubscribe 2 cores when both pools have more than one thread
 /// (measured 2-4x slower; README, "Threads"). Default: libtorch on
 /// OMP_NUM_THREADS threads where that is set (PyTorch's convention, so a
-/// shared machine's limit holds), else on every core; OpenBLAS on one.
-/// `threads` and `blas_threads` override each.
-ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads);
+/// shared machine's limit holds), else on every core; OpenBLAS on one, or on
+/// as many as libtorch when `matrix_product_work` (Strategy::
+/// work_is_matrix_products). `threads` and `blas_threads` override each.
+ThreadPlan plan_threads(std::int64_t threads, std::int64_t blas_threads, bool matrix_product_work = false);
 
 /// Applies a plan (libtorch intra-op, inter-op = 1, OpenBLAS).
 void configure_threads(const ThreadPlan& plan);

@@ -157,6 +157,14 @@ class Strategy : public torch::nn::Module {
   /// The representation a plot of the feature space shows (source vs target
   /// before and after adaptation); undefined when the method has none.
   virtual torch::Tensor features(const torch::Tensor& /*inputs*/) { return {}; }
+  /// True when nearly all of the method's work is large matrix products
+  /// called outside libtorch's parallel regions (closed-form solves,
+  /// similarity searches). OpenBLAS then gets as many threads as libtorch
+  /// unless `blas_threads` says otherwise: on one thread it left half of a
+  /// 2-core machine idle in alignment (148.9 s vs 84.9 s, README "Threads").
+  /// A network's products run inside parallel regions, where a second pool
+  /// oversubscribes the cores; hence false by default.
+  virtual bool work_is_matrix_products() const { return false; }
   /// State beyond registered modules, for checkpoints.
   virtual void save_extra(torch::serialize::OutputArchive& /*archive*/) const {}
   virtual void load_extra(torch::serialize::InputArchive& /*archive*/) {}

@@ -402,6 +402,8 @@ RunRecord train_run(const RunConfig& run, const std::string& results_dir, const 
     const SetupContext& setup = built.setup;
     const torch::Device device = setup.device;
     const std::shared_ptr<Strategy> strategy = built.strategy;
+    if (run.blas_threads == 0 && strategy->work_is_matrix_products())
+      configure_threads(plan_threads(run.threads, run.blas_threads, /*matrix_product_work=*/true));
     const std::vector<ParameterGroup> groups = strategy->parameter_groups();
     std::shared_ptr<torch::optim::Optimizer> optimizer;
     std::vector<double> base_lr;

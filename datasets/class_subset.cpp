@@ -13,10 +13,13 @@ namespace graft {
 
 void ClassSubsetOptions::declare(OptionSet<ClassSubsetOptions>& o) {
   o.add("of", &ClassSubsetOptions::of, "the data set entry to take classes from, e.g. {name: uci_digits, size: 28}");
+  // Raw nodes, so that "not given" (every class; none) differs from an empty list.
   o.add("keep", &ClassSubsetOptions::keep,
-        "classes (labels) whose examples stay, labels unchanged (partial DA's target); empty: all");
+        "classes (labels) whose examples stay, labels unchanged (partial DA's target); empty: all")
+      .shown_as("list of int");
   o.add("unknown", &ClassSubsetOptions::unknown,
-        "classes merged into one class 'unknown', labelled one past the known ones (open-set DA's target)");
+        "classes merged into one class 'unknown', labelled one past the known ones (open-set DA's target)")
+      .shown_as("list of int");
 }
 
 namespace {

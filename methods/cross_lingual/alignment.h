@@ -201,6 +201,8 @@ class EmbeddingAlignment : public Strategy {
   /// Loads and normalises both vocabularies, indexes the dictionary, W = I.
   void setup(const SetupContext& ctx) override;
   std::vector<ParameterGroup> parameter_groups() override { return {}; }
+  /// Similarity searches and solves: OpenBLAS on libtorch's thread count.
+  bool work_is_matrix_products() const override { return true; }
   /// test.p{1,5,10}_{nn,csls}, test.coverage (%), and criterion.mean_cosine;
   /// with data `sentences:` (parallel_sentences) also sentences.p1_{nn,csls}:
   /// sentence-translation retrieval by idf-weighted sums of mapped word

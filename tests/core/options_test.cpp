@@ -93,6 +93,23 @@ TEST(Options, DocsShowDefaultsAndConstraints) {
   EXPECT_EQ(docs[0].constraint, ">= 0, <= 1");
   EXPECT_EQ(docs[2].constraint, "one of: fast, slow");
   EXPECT_EQ(docs[4].constraint, "increasing");
+  EXPECT_EQ(docs[3].type, "list of int");
+}
+
+// A raw-node option (null default with a meaning) can say what it holds.
+struct RawNodeOptions {
+  ConfigNode of, keep;
+  static void declare(OptionSet<RawNodeOptions>& o) {
+    o.add("of", &RawNodeOptions::of, "a data set entry");
+    o.add("keep", &RawNodeOptions::keep, "labels").shown_as("list of int");
+  }
+};
+
+TEST(Options, ShownTypeReplacesARawNodesMap) {
+  const auto docs = options_of<RawNodeOptions>().docs();
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].type, "map");
+  EXPECT_EQ(docs[1].type, "list of int");
 }
 
 // Presets (VecMap's modes): the named preset first, keys given beside it after.

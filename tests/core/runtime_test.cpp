@@ -46,6 +46,10 @@ TEST(Runtime, ThreadPlanDefaultsAndOverrides) {
   const ThreadPlan chosen = plan_threads(3, 2);
   EXPECT_EQ(chosen.torch_threads, 3);
   EXPECT_EQ(chosen.blas_threads, 2);
+  // Closed-form methods: BLAS follows libtorch's count unless set.
+  EXPECT_EQ(plan_threads(3, 0, /*matrix_product_work=*/true).blas_threads, 3);
+  EXPECT_EQ(plan_threads(0, 0, true).blas_threads, available_cores());
+  EXPECT_EQ(plan_threads(3, 1, true).blas_threads, 1);
 }
 
 // PyTorch's convention: OMP_NUM_THREADS limits the default, as on a shared

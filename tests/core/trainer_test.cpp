@@ -1,5 +1,7 @@
 #include "core/trainer.h"
 
+#include <dlfcn.h>
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -66,6 +68,29 @@ class PhasedUpdates : public Strategy {
   torch::Tensor first_, second_;
 };
 GRAFT_REGISTER_METHOD(PhasedUpdates, "test_phased_updates", "test only: ctx.update of one group");
+
+/// OpenBLAS's pool size during a step, for the thread plan's test (0: no OpenBLAS).
+int blas_threads_now() {
+  using GetThreads = int (*)();
+  const auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 0;
+}
+
+/// A closed-form-like method that says its work is matrix products.
+class MatrixProductWork : public Strategy {
+ public:
+  using Options = NoOptions;
+  explicit MatrixProductWork(Options) {}
+  std::vector<StreamRequest> streams() const override { return {{"train", "source"}}; }
+  void setup(const SetupContext&) override {}
+  std::vector<ParameterGroup> parameter_groups() override { return {}; }
+  bool work_is_matrix_products() const override { return true; }
+  StepReport train_step(StepContext&) override {
+    return {{{"blas_threads", static_cast<double>(blas_threads_now())}}, false};
+  }
+  Metrics evaluate(const EvalContext&) override { return {{"score", 1.0}}; }
+};
+GRAFT_REGISTER_METHOD(MatrixProductWork, "test_matrix_product_work", "test only: work_is_matrix_products");
 
 std::string experiment_yaml(const std::string& output) {
   return "name: t\noutput: " + output + R"(
@@ -156,6 +181,24 @@ TEST(Trainer, MoreThreadsThanCoresIsWarnedAbout) {
   ::testing::internal::CaptureStderr();
   train_run(load_experiment(file, {"steps=2"}).runs[0], dir.file("b"), {false, ""});
   EXPECT_EQ(::testing::internal::GetCapturedStderr().find("warning"), std::string::npos);
+}
+
+// Alignment left half of a 2-core machine idle with OpenBLAS on its default
+// single thread: a method whose work is matrix products gets libtorch's count.
+TEST(Trainer, MatrixProductWorkGivesOpenBlasLibtorchsThreadCount) {
+  if (blas_threads_now() == 0) GTEST_SKIP() << "not linked against OpenBLAS";
+  TempDir dir;
+  const auto file = dir.write("e.yaml", experiment_yaml(dir.path()) + "method: {name: test_matrix_product_work}\n");
+  auto threads_seen = [&](const std::vector<std::string>& overrides, const std::string& name) {
+    auto all = overrides;
+    all.push_back("steps=1");
+    const RunRecord r = train_run(load_experiment(file, all).runs[0], dir.file(name), {false, ""});
+    EXPECT_EQ(r.status, "finished") << r.message;
+    return r.train.last().at("blas_threads");
+  };
+  EXPECT_EQ(threads_seen({"threads=2"}, "a"), 2.0);
+  EXPECT_EQ(threads_seen({"threads=2", "blas_threads=1"}, "b"), 1.0);  // an explicit setting wins
+  EXPECT_EQ(threads_seen({"threads=1"}, "c"), 1.0);
 }
 
 TEST(Trainer, FinishedRunsAreNotRedoneButChangedConfigsAre) {
