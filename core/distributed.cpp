@@ -40,6 +40,9 @@ struct Group {
   std::chrono::milliseconds timeout{60000};
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  /// agree_with_rank0 calls so far: every rank decides the same things in the
+  /// same order, so the count makes each decision's store key unique.
+  std::int64_t decisions = 0;
 #ifdef GRAFT_HAVE_NCCL
   // Decided at the first reduction of CUDA tensors, the same on every rank.
   enum class Cuda { kUndecided, kNccl, kGloo } cuda = Cuda::kUndecided;
@@ -198,13 +201,14 @@ void average_across_processes(std::vector<at::Tensor>& tensors) {
 #endif
 }
 
-bool agree_with_rank0(bool value, const std::string& key) {
+bool agree_with_rank0(bool value, const std::string& what) {
 #ifndef GRAFT_HAVE_GLOO
-  (void)key;
+  (void)what;
   return value;
 #else
   Group& g = group();
   if (!g.pg) return value;
+  const std::string key = fmt::format("{}/{}", ++g.decisions, what);
   try {
     if (g.rank == 0) {
       g.store->set("graft/" + key, std::vector<std::uint8_t>{static_cast<std::uint8_t>(value)});

@@ -37,8 +37,9 @@ int local_process_rank();
 void average_across_processes(std::vector<at::Tensor>& tensors);
 
 /// Rank 0's value of a yes/no decision (e.g. "this run is finished: skip it"),
-/// the same on every rank. `key` must be unique per decision.
-bool agree_with_rank0(bool value, const std::string& key);
+/// the same on every rank. Every rank must make the same calls in the same
+/// order; `what` names the decision in errors.
+bool agree_with_rank0(bool value, const std::string& what);
 
 /// Runs `graft run ...` as `processes` local processes (RANK 0..N-1 on
 /// 127.0.0.1 and a free port), `threads` each; if one fails, stops the others.

@@ -97,8 +97,7 @@ SweepResult run_experiment(const Experiment& experiment, const SweepOptions& opt
         std::fprintf(stderr, "%s %s; running it again\n", label.c_str(), e.what());
       }
     }
-    static int decisions = 0;
-    if (agree_with_rank0(kept.has_value(), fmt::format("keep/{}/{}", ++decisions, run.run_id))) {
+    if (agree_with_rank0(kept.has_value(), "keep/" + run.run_id)) {
       std::fprintf(stderr, "%s finished earlier; kept\n", label.c_str());
       records[i] = std::move(kept);
       ++result.reused;

@@ -51,6 +51,13 @@ TEST(Distributed, TwoProcessesEndWithTheParametersOfOne) {
   }
   // Rank 0 alone wrote results: one table, no scratch left behind by rank 1.
   EXPECT_EQ(read_text(dir.file("two.log")).find("rank 1"), std::string::npos);
+  // Again: both ranks agree, through rank 0's decision, that the run is kept.
+  ASSERT_EQ(std::system((graft + " run " + file + " output=" + dir.file("two") + " --nproc 2 --no-progress > " +
+                         dir.file("again.log") + " 2>&1").c_str()),
+            0)
+      << read_text(dir.file("again.log"));
+  EXPECT_NE(read_text(dir.file("again.log")).find("finished earlier; kept"), std::string::npos)
+      << read_text(dir.file("again.log"));
 }
 
 TEST(Distributed, ADeadRankStopsItsPeerWithAClearError) {
