@@ -417,7 +417,11 @@ const std::vector<std::string>& crosslingual_pairs() {
   return pairs;
 }
 
-bool is_crosslingual_recipe(const std::string& name) { return name == "crosslingual"; }
+namespace {
+const bool crosslingual_recipe_registered = register_data_recipe(
+    {"crosslingual", "word vectors trained on Debian's corpora, dictionaries and Bible verses; about 12 minutes",
+     build_crosslingual});
+}  // namespace
 
 std::string crosslingual_dir(const std::string& cache) { return derived_dir(cache) + "/crosslingual-v2"; }
 

@@ -18,11 +18,9 @@ const std::vector<std::string>& crosslingual_pairs();
 /// and Apertium; the default of `bilingual_dictionary`).
 const std::vector<std::int64_t>& crosslingual_dictionary_recipes();
 
-/// True for the names `graft data fetch` builds with build_crosslingual().
-bool is_crosslingual_recipe(const std::string& name);
-
 /// Fetches the packages, builds whatever of corpora, vectors and dictionaries
-/// is missing, and writes a MANIFEST of sha256 sums.
+/// is missing, and writes a MANIFEST of sha256 sums. Registered as the data
+/// recipe "crosslingual" (`graft data fetch crosslingual`; datasets/sources.h).
 void build_crosslingual(const std::string& cache, std::ostream& log);
 
 /// <cache>/derived/crosslingual-v2

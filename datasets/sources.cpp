@@ -3,9 +3,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -207,12 +209,15 @@ const DataSource& data_source(const std::string& name) {
 std::vector<const DataSource*> sources_for(const std::string& name) {
   std::vector<const DataSource*> out;
   std::vector<std::string> known{"all"};
+  auto add_known = [&](const std::string& n) {  // once each: many sources serve one data set
+    if (std::find(known.begin(), known.end(), n) == known.end()) known.push_back(n);
+  };
   for (const auto& s : data_sources()) {
-    known.push_back(s.name);
+    add_known(s.name);
     bool wanted = (name == "all" && !s.heavy) || s.name == name;
     for (const auto& d : s.used_by) {
       wanted = wanted || d == name;
-      known.push_back(d);
+      add_known(d);
     }
     if (wanted) out.push_back(&s);
   }
@@ -226,6 +231,30 @@ std::string source_dir(const std::string& cache, const DataSource& source) {
 }
 
 std::string derived_dir(const std::string& cache) { return cache + "/derived"; }
+
+namespace {
+std::map<std::string, DataRecipe>& recipes() {
+  static std::map<std::string, DataRecipe> by_name;
+  return by_name;
+}
+}  // namespace
+
+bool register_data_recipe(DataRecipe recipe) {
+  const std::string name = recipe.name;
+  recipes()[name] = std::move(recipe);
+  return true;
+}
+
+const DataRecipe* find_data_recipe(const std::string& name) {
+  const auto it = recipes().find(name);
+  return it == recipes().end() ? nullptr : &it->second;
+}
+
+std::vector<const DataRecipe*> data_recipes() {
+  std::vector<const DataRecipe*> out;
+  for (const auto& [name, recipe] : recipes()) out.push_back(&recipe);
+  return out;
+}
 
 bool source_cached(const std::string& cache, const DataSource& source) {
   if (!source.trees.empty()) return fs::exists(source_dir(cache, source) + "/.complete");

@@ -4,6 +4,7 @@
 // installing anything system-wide, and checked against sha256 sums recorded
 // here. Torch-free.
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -59,5 +60,21 @@ std::string cached_source_file(const std::string& cache, const std::string& sour
 
 /// Folder for derived sets (MNIST-M, ...): <cache>/derived.
 std::string derived_dir(const std::string& cache);
+
+/// Data a recipe builds from several sources (the cross-lingual benchmark:
+/// corpora, word vectors, dictionaries), fetched by `graft data fetch NAME`
+/// and never by `all` (heavy, for benchmarks). Recipes register themselves,
+/// so the command names none of them.
+struct DataRecipe {
+  std::string name;         ///< what `graft data fetch` takes
+  std::string description;  ///< shown where `fetch all` leaves it out
+  std::function<void(const std::string& cache, std::ostream& log)> build;
+};
+/// Adds a recipe (at static initialisation); returns true.
+bool register_data_recipe(DataRecipe recipe);
+/// The recipe named `name`, or null.
+const DataRecipe* find_data_recipe(const std::string& name);
+/// Every registered recipe, sorted by name.
+std::vector<const DataRecipe*> data_recipes();
 
 }  // namespace graft

@@ -27,6 +27,31 @@ TEST(Sources, DataSetNamesMapToTheirPackages) {
   EXPECT_THROW(sources_for("mnsit"), Error);
 }
 
+// `graft data fetch` finds recipes by name, without naming any itself.
+TEST(Sources, RecipesAreFoundByName) {
+  const DataRecipe* recipe = find_data_recipe("crosslingual");
+  ASSERT_NE(recipe, nullptr);
+  EXPECT_TRUE(static_cast<bool>(recipe->build));
+  EXPECT_FALSE(recipe->description.empty());
+  EXPECT_EQ(find_data_recipe("mnist"), nullptr);  // a plain source, fetched as one
+  bool listed = false;
+  for (const auto* r : data_recipes()) listed = listed || r == recipe;
+  EXPECT_TRUE(listed);
+}
+
+// Thirty corpora serve `crosslingual`: the error listed it thirty times.
+TEST(Sources, AnUnknownNameListsEachChoiceOnce) {
+  try {
+    sources_for("nosuch");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string text = e.what();
+    const auto first = text.find(", crosslingual");
+    ASSERT_NE(first, std::string::npos) << text;
+    EXPECT_EQ(text.find(", crosslingual", first + 1), std::string::npos) << text;
+  }
+}
+
 TEST(Sources, EveryFileHasASha256) {
   for (const auto& s : data_sources()) {
     for (const auto& f : s.files) EXPECT_EQ(f.sha256.size(), 64u) << s.name << " " << f.path;

@@ -318,14 +318,15 @@ int command_data(const std::vector<std::string>& args) {
     return 0;
   }
   if (args.size() == 2 && args[0] == "fetch") {
-    if (graft::is_crosslingual_recipe(args[1])) {
-      graft::build_crosslingual(cache, std::cerr);
+    if (const auto* recipe = graft::find_data_recipe(args[1])) {
+      recipe->build(cache, std::cerr);
       return 0;
     }
     for (const auto* source : graft::sources_for(args[1])) graft::fetch_source(cache, *source, std::cerr);
     if (args[1] == "all")
-      std::cerr << "not included in 'all' (heavy, benchmarks only): graft data fetch crosslingual  (word vectors "
-                   "trained on Debian's corpora, about 12 minutes)\n";
+      for (const auto* recipe : graft::data_recipes())
+        std::cerr << fmt::format("not included in 'all' (heavy, benchmarks only): graft data fetch {}  ({})\n",
+                                 recipe->name, recipe->description);
     return 0;
   }
   // The tools for users' own data: NAME/PATH arguments, then --flag value pairs.

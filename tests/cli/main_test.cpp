@@ -1,4 +1,4 @@
-// The command line itself (core/cli/main.cpp), through the built binary.
+// The command line itself (cli/main.cpp), through the built binary.
 #include <cstdlib>
 #include <string>
 
