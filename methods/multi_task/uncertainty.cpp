@@ -1,4 +1,4 @@
-#include "methods/multi_task/uncertainty_weighting.h"
+#include "methods/multi_task/uncertainty.h"
 
 #include "core/registries.h"
 

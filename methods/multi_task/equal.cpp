@@ -1,4 +1,4 @@
-#include "methods/multi_task/equal_weighting.h"
+#include "methods/multi_task/equal.h"
 
 #include "core/registries.h"
 

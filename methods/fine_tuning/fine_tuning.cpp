@@ -1,11 +1,10 @@
-#include "methods/fine_tuning/fine_tune.h"
+#include "methods/fine_tuning/fine_tuning.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "core/registries.h"
 
 namespace graft {
 
@@ -121,13 +120,5 @@ StepReport FineTune::train_step(StepContext& ctx) {
 Metrics FineTune::evaluate(const EvalContext& ctx) {
   return evaluate_classifier(ctx, [this](const torch::Tensor& x) { return head_->forward(backbone_->forward(x)); });
 }
-
-GRAFT_REGISTER_METHOD(FullFineTune, "finetune", "fine-tune the whole pretrained backbone with a new head");
-GRAFT_REGISTER_METHOD(LinearProbe, "linear_probe", "train a new head on the frozen pretrained backbone");
-GRAFT_REGISTER_METHOD(LinearProbeThenFineTune, "lp_ft", "linear probe, then full fine-tuning (Kumar et al. 2022)");
-GRAFT_REGISTER_METHOD(L2Sp, "l2_sp", "fine-tuning regularised towards the pretrained weights (Li et al. 2018)");
-GRAFT_REGISTER_METHOD(Bss, "bss", "fine-tuning with batch spectral shrinkage (Chen et al. 2019)");
-GRAFT_REGISTER_METHOD(GradualUnfreeze, "gradual_unfreeze",
-                      "head first, then backbone layers one by one from the top (Howard & Ruder 2018)");
 
 }  // namespace graft

@@ -1,21 +1,25 @@
 #pragma once
 // Adapting a pretrained backbone (the experiment's `model:`, usually
-// `pretrained` or `torchscript`) to a labelled task with a new head. One
-// implementation, registered under the names the literature compares, each
-// with its own defaults:
-//   finetune      full fine-tuning
-//   linear_probe  frozen backbone, train the head only
-//   lp_ft         linear probe for `probe_fraction` of the steps, then full
-//                 fine-tuning (Kumar et al., ICLR 2022)
-//   l2_sp         full fine-tuning with Omega = alpha/2 ||w_S - w_S^0||^2 +
-//                 beta/2 ||w_head||^2 (Li et al., ICML 2018, eq. 4)
-//   bss           full fine-tuning with eta * sum of the k smallest squared
-//                 singular values of the batch features (Chen et al., NeurIPS 2019)
-//   gradual_unfreeze  the head first, then the backbone's layers one at a time
-//                 from the top, evenly over `unfreeze_fraction` of the steps
-//                 (Howard & Ruder, ULMFiT, ACL 2018: one layer per epoch)
-// Options common to all: `backbone_lr_factor` (discriminative learning rates)
-// and `freeze` (backbone parameter-name prefixes kept frozen).
+// `pretrained` or `torchscript`) to a labelled task with a new head: the one
+// implementation behind the methods the literature compares, each a file
+// pair here named as registered, with its own defaults:
+//   finetune          full fine-tuning
+//   linear_probe      frozen backbone, train the head only
+//   lp_ft             linear probe for `probe_fraction` of the steps, then
+//                     full fine-tuning (Kumar et al., ICLR 2022)
+//   l2_sp             full fine-tuning with Omega = alpha/2 ||w_S - w_S^0||^2
+//                     + beta/2 ||w_head||^2 (Li et al., ICML 2018, eq. 4)
+//   bss               full fine-tuning with eta * sum of the k smallest
+//                     squared singular values of the batch features (Chen et
+//                     al., NeurIPS 2019)
+//   gradual_unfreeze  the head first, then the backbone's layers one at a
+//                     time from the top, evenly over `unfreeze_fraction` of
+//                     the steps (Howard & Ruder, ULMFiT, ACL 2018: one layer
+//                     per epoch)
+// Every option is open to all of them (`finetune` with `regularizer: l2_sp`
+// is L2-SP), so a sweep varies one key at a time: `backbone_lr_factor`
+// (discriminative learning rates), `freeze` (backbone parameter-name
+// prefixes kept frozen), and the rest below.
 
 #include <string>
 #include <vector>
@@ -103,21 +107,16 @@ class FineTune : public Strategy {
   std::int64_t trainable_layers_ = -1;
 };
 
-#define GRAFT_FINE_TUNE_VARIANT(Class, Defaults)                                         \
+/// One registered method: FineTune with `Defaults` applied to the options,
+/// reporting itself as `registered` in errors.
+#define GRAFT_FINE_TUNE_VARIANT(Class, registered, Defaults)                             \
   struct Class##Options : FineTuneOptions {                                              \
     Class##Options() { Defaults; }                                                       \
     static void declare(OptionSet<Class##Options>& o) { declare_fine_tune_options(o); } \
   };                                                                                     \
   struct Class : FineTune {                                                              \
     using Options = Class##Options;                                                      \
-    explicit Class(Options o) : FineTune(std::move(o), #Class) {}                        \
+    explicit Class(Options o) : FineTune(std::move(o), registered) {}                    \
   }
-
-GRAFT_FINE_TUNE_VARIANT(FullFineTune, );
-GRAFT_FINE_TUNE_VARIANT(LinearProbe, freeze_backbone = true);
-GRAFT_FINE_TUNE_VARIANT(LinearProbeThenFineTune, probe_fraction = 0.5);
-GRAFT_FINE_TUNE_VARIANT(L2Sp, regularizer = "l2_sp");
-GRAFT_FINE_TUNE_VARIANT(Bss, regularizer = "bss");
-GRAFT_FINE_TUNE_VARIANT(GradualUnfreeze, unfreeze_fraction = 0.5);
 
 }  // namespace graft
