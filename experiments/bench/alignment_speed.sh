@@ -13,8 +13,16 @@ cd "$(dirname "$0")/../.."
 words=${1:-200000}
 dim=${2:-300}
 threads=$(nproc)
-out=$(mktemp -d /tmp/graft-align-XXXXXX)
-trap 'rm -rf "$out"' EXIT
+# ALIGNMENT_SPEED_DIR=DIR keeps the vectors and speed.yaml there (to rerun
+# graft alone with other settings: graft run DIR/speed.yaml blas_threads=1
+# output=DIR/b1, a new output since thread counts are not part of a run's identity).
+if [ -n "${ALIGNMENT_SPEED_DIR:-}" ]; then
+  out=$ALIGNMENT_SPEED_DIR
+  mkdir -p "$out"
+else
+  out=$(mktemp -d /tmp/graft-align-XXXXXX)
+  trap 'rm -rf "$out"' EXIT
+fi
 
 echo "== writing $words x $dim vectors per language =="
 /usr/bin/python3 - "$out" "$words" "$dim" <<'PY'

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/registries.h"
+#include "tests/methods/fine_tuning/fine_tuning_test_util.h"
 
 namespace graft {
 namespace {
@@ -11,18 +11,7 @@ TEST(GradualUnfreeze, OpensLayersFromTheTop) {
   GradualUnfreezeOptions options;
   options.unfreeze_fraction = 1.0;
   GradualUnfreeze method(options);
-  torch::manual_seed(3);
-  SetupContext ctx;
-  auto data = std::make_shared<DataSet>();
-  data->input_shape = {2};
-  data->num_classes = 2;
-  data->splits["train"].inputs = torch::randn({8, 2});
-  ctx.domains["target"] = data;
-  ctx.make_backbone = [](const std::vector<std::int64_t>& shape) {
-    return model_registry().create(parse_config_text("{name: mlp, hidden: [4, 4, 4]}", "t"), "model",
-                                   ModelContext{shape});
-  };
-  method.setup(ctx);
+  method.setup(testing::toy_fine_tuning_setup("[4, 4, 4]"));
   const auto layers = method.layers();
   ASSERT_EQ(layers.size(), 3u);
   // 3 layers, 4 stages over 100 steps: head only, then +1 layer every 25 steps.
